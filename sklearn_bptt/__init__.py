@@ -1,0 +1,7 @@
+"""Recurrent neural network estimators for scikit-learn, trained by
+backpropagation through time and L-BFGS."""
+
+from ._regressor import BPTTRegressor
+
+__all__ = ["BPTTRegressor"]
+__version__ = "0.1.0"

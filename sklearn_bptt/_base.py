@@ -1,0 +1,288 @@
+"""The estimator code shared by the regressor and the classifier."""
+
+import warnings
+from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ._engine import Objective, ParameterLayout, forward, make_batch
+from ._functions import ACTIVATIONS
+from ._validation import check_recurrent_mask, check_sequences
+
+PARAMETER_NAMES = (
+    "input_weights",
+    "recurrent_weights",
+    "hidden_bias",
+    "output_weights",
+    "output_bias",
+    "initial_state",
+)
+
+
+@dataclass
+class _Run:
+    """What one L-BFGS run leaves: its parameters and how it got there."""
+
+    theta: np.ndarray
+    loss: float
+    n_iter: int
+    loss_curve: list
+    status: int
+    message: str
+
+
+def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
+    """Minimise ``objective`` from ``theta`` with SciPy's L-BFGS-B."""
+    loss_curve = []
+
+    def record(intermediate_result):
+        loss_curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
+
+    result = scipy.optimize.minimize(
+        objective,
+        theta,
+        method="L-BFGS-B",
+        jac=True,
+        callback=record,
+        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+    )
+    return _Run(
+        result.x, float(result.fun), int(result.nit), loss_curve, result.status,
+        str(result.message),
+    )
+
+
+def _orthogonal(n, rng):
+    """A random orthogonal matrix (Q of the QR of a Gaussian matrix, signs fixed)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
+    """Fitting, prediction plumbing and parameter handling for BPTT estimators.
+
+    Subclasses set ``_loss`` (a key of the engine's loss registry) and write
+    how targets are validated and turned into the engine's target set.
+    """
+
+    _parameter_constraints = {
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "n_settle_steps": [Interval(Integral, 0, None, closed="left")],
+        "n_target_steps": [Interval(Integral, 1, None, closed="left")],
+        "learn_initial_state": ["boolean"],
+        "recurrent_mask": ["array-like", None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    _loss = None
+
+    @abstractmethod
+    def __init__(
+        self,
+        n_hidden,
+        *,
+        activation,
+        n_settle_steps,
+        n_target_steps,
+        learn_initial_state,
+        recurrent_mask,
+        alpha,
+        max_iter,
+        max_fun,
+        tol,
+        n_init,
+        n_jobs,
+        random_state,
+        verbose,
+        warm_start,
+    ):
+        self.n_hidden = n_hidden
+        self.activation = activation
+        self.n_settle_steps = n_settle_steps
+        self.n_target_steps = n_target_steps
+        self.learn_initial_state = learn_initial_state
+        self.recurrent_mask = recurrent_mask
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.max_fun = max_fun
+        self.tol = tol
+        self.n_init = n_init
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    @abstractmethod
+    def _validate_targets(self, y, X, lengths):
+        """Check ``y`` against ``X`` and return it encoded as floats.
+
+        Returns ``(n, K)`` final-state targets or ``(n, T, K)`` per-step ones.
+        """
+
+    @abstractmethod
+    def _target_set(self, y, sample_weight, batch):
+        """Turn encoded targets into the engine's ``TargetSet``."""
+
+    def _check_target_window(self, lengths):
+        available = int(lengths.min()) + self.n_settle_steps
+        if self.n_target_steps > available:
+            raise ValueError(
+                f"n_target_steps={self.n_target_steps} is larger than the "
+                f"{available} steps available to the shortest sequence "
+                f"({lengths.min()} input steps + n_settle_steps={self.n_settle_steps})."
+            )
+
+    def _fit(self, X, y, sample_weight):
+        """Validate, then run L-BFGS from each starting point and keep the best."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        warm = self.warm_start and hasattr(self, "initial_state_")
+        X, lengths = check_sequences(self, X, reset=not warm)
+        self._check_target_window(lengths)
+        y = self._validate_targets(y, X, lengths)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        n_outputs = y.shape[-1]
+        if warm and self.recurrent_weights_.shape[0] != self.n_hidden:
+            raise ValueError(
+                f"warm_start needs the fitted n_hidden={self.recurrent_weights_.shape[0]}"
+                f", got n_hidden={self.n_hidden}."
+            )
+
+        batch = make_batch(X, lengths, self.n_settle_steps)
+        layout = ParameterLayout(X.shape[2], self.n_hidden, n_outputs)
+        objective = Objective(
+            layout,
+            batch,
+            self._target_set(y, sample_weight, batch),
+            self.activation,
+            self._loss,
+            # The penalty is per unit of sample weight, as in MLPRegressor.
+            self.alpha / float(sample_weight.sum()),
+            self._free_parameters(layout),
+        )
+        if warm:
+            starts = [layout.pack(self._fitted_params(np.float64))]
+        else:
+            rng = check_random_state(self.random_state)
+            seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
+            starts = [self._initial_theta(layout, seed) for seed in seeds]
+        runs = Parallel(n_jobs=self.n_jobs)(
+            delayed(_run_lbfgs)(
+                objective, theta, self.max_iter, self.max_fun, self.tol, self.verbose
+            )
+            for theta in starts
+        )
+        best = min(runs, key=lambda run: run.loss)
+
+        for name, value in layout.unpack(best.theta).items():
+            setattr(self, name + "_", value.astype(X.dtype))
+        self.n_outputs_ = n_outputs
+        self.n_iter_ = best.n_iter
+        self.loss_ = best.loss
+        self.loss_curve_ = best.loss_curve
+        if best.status == 1:
+            warnings.warn(
+                f"L-BFGS stopped before converging ({best.message}); increase "
+                f"max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}).",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _recurrent_mask(self):
+        if self.recurrent_mask is None:
+            return None
+        return check_recurrent_mask(self.recurrent_mask, self.n_hidden)
+
+    def _free_parameters(self, layout):
+        """1 for learned parameters, 0 for those held fixed (see ``Objective``)."""
+        mask = self._recurrent_mask()
+        if mask is None and self.learn_initial_state:
+            return None
+        free = np.ones(layout.size)
+        if mask is not None:
+            free[layout.slices["recurrent_weights"]] = mask.ravel()
+        if not self.learn_initial_state:
+            free[layout.slices["initial_state"]] = 0
+        return free
+
+    def _initial_theta(self, layout, seed):
+        """Random starting parameters that satisfy the fixed-parameter constraints.
+
+        Glorot-uniform input and output weights, a random orthogonal recurrent
+        matrix (it neither shrinks nor blows up the state at the start), zero
+        biases and, when it is learned, a small random initial state.
+        """
+        rng = np.random.RandomState(seed)
+        n_features, n_hidden = layout.shapes["input_weights"]
+        n_outputs = layout.shapes["output_bias"][0]
+        params = {
+            "input_weights": self._glorot(rng, n_features, n_hidden),
+            "recurrent_weights": _orthogonal(n_hidden, rng),
+            "hidden_bias": np.zeros(n_hidden),
+            "output_weights": self._glorot(rng, n_hidden, n_outputs),
+            "output_bias": np.zeros(n_outputs),
+            "initial_state": np.zeros(n_hidden),
+        }
+        mask = self._recurrent_mask()
+        if mask is not None:
+            params["recurrent_weights"] *= mask
+        if self.learn_initial_state:
+            params["initial_state"] = rng.uniform(-0.1, 0.1, n_hidden)
+        return layout.pack(params)
+
+    def _glorot(self, rng, fan_in, fan_out):
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        if self.activation == "logistic":
+            bound *= np.sqrt(2.0)
+        return rng.uniform(-bound, bound, (fan_in, fan_out))
+
+    def _fitted_params(self, dtype):
+        return {name: getattr(self, name + "_").astype(dtype, copy=False) for name in PARAMETER_NAMES}
+
+    def _forward(self, X):
+        """Validate ``X`` for prediction and run the fitted net over it.
+
+        Returns the batch, the stack of hidden states (batch order) and the
+        parameters in ``X``'s dtype.
+        """
+        check_is_fitted(self)
+        X, lengths = check_sequences(self, X, reset=False)
+        batch = make_batch(X, lengths, self.n_settle_steps)
+        params = self._fitted_params(X.dtype)
+        return batch, forward(params, batch, self.activation), params
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def unsort(values, batch):
+    """Put rows in the batch's order back in the caller's sample order."""
+    result = np.empty_like(values)
+    result[batch.order] = values
+    return result

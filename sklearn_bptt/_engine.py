@@ -1,0 +1,421 @@
+"""The backpropagation-through-time engine.
+
+Pure functions on arrays, with no scikit-learn inside. A recurrent net run for
+``L`` steps is a feed-forward net of ``L`` layers that share one set of
+weights. The forward pass fills a time-major stack of hidden states, one slice
+per step; the backward pass peels the stack from the last step to the first,
+adding in the output error of every step that has a target. Gradients of the
+shared weights are the sums of the gradients of their copies at every step,
+and the gradient is carried all the way back to the learned initial state.
+
+Shapes: ``n`` samples, ``T`` input steps, ``S`` settle steps, ``L = T + S``,
+``d`` input features, ``H`` hidden units, ``K`` outputs.
+"""
+
+from dataclasses import dataclass
+from math import prod
+
+import numpy as np
+
+from ._functions import ACTIVATIONS, DERIVATIVES, LOSS_FUNCTIONS
+
+# The regularised parameters: weight matrices, not biases or the initial state.
+WEIGHT_NAMES = ("input_weights", "recurrent_weights", "output_weights")
+
+
+class ParameterLayout:
+    """Slice table of the flat parameter vector, built once.
+
+    The vector holds ``[input weights (d, H), recurrent weights (H, H),
+    hidden bias (H,), output weights (H, K), output bias (K,),
+    initial state (H,)]``.
+
+    Parameters
+    ----------
+    n_features, n_hidden, n_outputs : int
+        ``d``, ``H`` and ``K``.
+    """
+
+    def __init__(self, n_features, n_hidden, n_outputs):
+        self.shapes = {
+            "input_weights": (n_features, n_hidden),
+            "recurrent_weights": (n_hidden, n_hidden),
+            "hidden_bias": (n_hidden,),
+            "output_weights": (n_hidden, n_outputs),
+            "output_bias": (n_outputs,),
+            "initial_state": (n_hidden,),
+        }
+        self.slices = {}
+        start = 0
+        for name, shape in self.shapes.items():
+            self.slices[name] = slice(start, start + prod(shape))
+            start += prod(shape)
+        self.size = start
+
+    def unpack(self, theta):
+        """Return a dict of views into the flat vector ``theta``, one per parameter."""
+        return {
+            name: theta[self.slices[name]].reshape(shape)
+            for name, shape in self.shapes.items()
+        }
+
+    def pack(self, params, dtype=np.float64):
+        """Gather a dict of parameter arrays into one flat vector."""
+        theta = np.empty(self.size, dtype=dtype)
+        for name, where in self.slices.items():
+            theta[where] = np.ravel(params[name])
+        return theta
+
+
+@dataclass(frozen=True)
+class SequenceBatch:
+    """Sequences laid out for the engine.
+
+    Samples are sorted by decreasing length, so that at every step the
+    sequences still running are a leading block of rows and the finished ones,
+    whose state is frozen, the rest.
+
+    Attributes
+    ----------
+    inputs : ndarray of shape (T, n, d)
+        Time-major inputs, padding replaced by zeros.
+    n_running : ndarray of shape (T,)
+        ``n_running[t - 1]`` is how many sequences are still running at step t.
+    order : ndarray of shape (n,)
+        ``order[i]`` is the original index of the sample in row ``i``.
+    n_settle_steps : int
+        Free-running steps with no input after the last input step.
+    """
+
+    inputs: np.ndarray
+    n_running: np.ndarray
+    order: np.ndarray
+    n_settle_steps: int
+
+    @property
+    def n_input_steps(self):
+        return self.inputs.shape[0]
+
+    @property
+    def n_steps(self):
+        return self.inputs.shape[0] + self.n_settle_steps
+
+    @property
+    def n_samples(self):
+        return self.inputs.shape[1]
+
+    @property
+    def lengths(self):
+        """Length of every (sorted) sequence."""
+        rows = np.arange(self.n_samples)[:, None]
+        return (self.n_running[None, :] > rows).sum(axis=1)
+
+    def running(self, t):
+        """How many rows are still running at step ``t`` (1-based)."""
+        return self.n_running[t - 1] if t <= self.n_input_steps else self.n_samples
+
+
+def make_batch(X, lengths, n_settle_steps):
+    """Lay out validated sequences for the engine.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, T, d)
+        Sequences; steps past a sample's length are padding (any values).
+    lengths : ndarray of shape (n,)
+        Number of real steps of every sequence, between 1 and T.
+    n_settle_steps : int
+        Free-running steps after the input.
+
+    Returns
+    -------
+    batch : SequenceBatch
+    """
+    lengths = np.asarray(lengths)
+    order = np.argsort(-lengths, kind="stable")
+    inputs = np.ascontiguousarray(X[order].transpose(1, 0, 2))
+    n_input_steps = inputs.shape[0]
+    sorted_lengths = lengths[order]
+    steps = np.arange(1, n_input_steps + 1)
+    n_running = (sorted_lengths[None, :] >= steps[:, None]).sum(axis=1)
+    if n_running[-1] < len(lengths):
+        # Padding values never reach the net, but NaN * 0 would still be NaN
+        # in the input projection's gradient.
+        inputs[np.isnan(inputs)] = 0
+    return SequenceBatch(inputs, n_running, order, int(n_settle_steps))
+
+
+@dataclass(frozen=True)
+class TargetSet:
+    """Targets at the steps that have them.
+
+    Attributes
+    ----------
+    steps : ndarray of shape (m,)
+        Increasing step numbers (1 to L) at which at least one sample has a target.
+    values : ndarray of shape (m, n, K)
+        Target values, rows in the batch's sample order; zero where there is none.
+    weights : ndarray of shape (m, n, K) or (m, n, 1)
+        Weight of every target entry: sample weight times the "has a target"
+        mask, normalised to sum to one, so the loss is a weighted mean.
+    """
+
+    steps: np.ndarray
+    values: np.ndarray
+    weights: np.ndarray
+
+
+def _normalised(weights):
+    total = weights.sum()
+    if not total > 0:
+        raise ValueError("There is no target with a positive sample weight.")
+    return weights / total
+
+
+def final_window_targets(y, sample_weight, batch, n_target_steps, per_output):
+    """Targets that must hold at each of the last ``n_target_steps`` steps.
+
+    A sample's own timeline is its real input steps followed by the settle
+    steps; the window is the end of that timeline, which for a short sequence
+    starts before the frozen (padded) steps.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n, K)
+        One target per sample, in the original sample order.
+    sample_weight : ndarray of shape (n,)
+    batch : SequenceBatch
+    n_target_steps : int
+        Window length, at most the shortest sequence's length plus the settle steps.
+    per_output : bool
+        Whether every output unit is a separate entry of the loss (squared
+        error) or the outputs form one entry (cross-entropy).
+
+    Returns
+    -------
+    targets : TargetSet
+    """
+    T, S = batch.n_input_steps, batch.n_settle_steps
+    lengths = batch.lengths
+    # Position p in the sample's own timeline (1-based) sits at global step p
+    # while p <= length, and at T + (p - length) in the settle steps.
+    offsets = np.arange(n_target_steps - 1, -1, -1)
+    positions = (lengths + S)[:, None] - offsets[None, :]
+    global_steps = np.where(
+        positions <= lengths[:, None], positions, T + positions - lengths[:, None]
+    )
+    steps = np.unique(global_steps)
+    mask = np.zeros((len(steps), batch.n_samples), dtype=bool)
+    rows = np.searchsorted(steps, global_steps)
+    mask[rows, np.arange(batch.n_samples)[:, None]] = True
+
+    y = y[batch.order]
+    values = np.broadcast_to(y, (len(steps),) + y.shape)
+    weights = mask * sample_weight[batch.order][None, :]
+    weights = weights[:, :, None].astype(y.dtype)
+    if per_output:
+        weights = np.repeat(weights, y.shape[1], axis=2)
+    return TargetSet(steps, values, _normalised(weights))
+
+
+def sequence_targets(Y, sample_weight, batch):
+    """Targets at every input step, NaN meaning "no target here".
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n, T, K)
+        Per-step targets in the original sample order, NaN where there is none.
+    sample_weight : ndarray of shape (n,)
+    batch : SequenceBatch
+
+    Returns
+    -------
+    targets : TargetSet
+        Squared-error targets (every output unit is its own entry).
+    """
+    Y = Y[batch.order].transpose(1, 0, 2)
+    has_target = ~np.isnan(Y)
+    steps = np.flatnonzero(has_target.any(axis=(1, 2))) + 1
+    values = np.where(has_target, Y, 0)[steps - 1]
+    sw = sample_weight[batch.order][None, :, None]
+    weights = (has_target[steps - 1] * sw).astype(Y.dtype)
+    return TargetSet(steps, values, _normalised(weights))
+
+
+def forward(params, batch, activation):
+    """Run the net over the batch and return the stack of hidden states.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+        Parameters from :meth:`ParameterLayout.unpack`, in the batch's dtype.
+    batch : SequenceBatch
+    activation : str
+        Key of ``ACTIVATIONS``.
+
+    Returns
+    -------
+    states : ndarray of shape (L + 1, n, H)
+        ``states[0]`` is the initial state and ``states[t]`` the state after step t.
+        A finished sequence keeps its last state.
+    """
+    T, n, _ = batch.inputs.shape
+    recurrent_weights = params["recurrent_weights"]
+    hidden_bias = params["hidden_bias"]
+    states = np.empty((batch.n_steps + 1, n, len(hidden_bias)), dtype=batch.inputs.dtype)
+    states[0] = params["initial_state"]
+    # Everything that does not depend on the previous step is one product:
+    # the input projections of all steps, written straight into the stack.
+    np.matmul(batch.inputs, params["input_weights"], out=states[1 : T + 1])
+    states[1 : T + 1] += hidden_bias
+    states[T + 1 :] = hidden_bias  # settle steps: no input
+    activate = ACTIVATIONS[activation]
+    for t in range(1, batch.n_steps + 1):
+        k = batch.running(t)
+        pre_activation = states[t, :k]
+        pre_activation += states[t - 1, :k] @ recurrent_weights
+        activate(pre_activation)
+        if k < n:
+            states[t, k:] = states[t - 1, k:]
+    return states
+
+
+def backward(params, batch, states, target_steps, d_target_states, activation, grads):
+    """Peel the stack from the last step to the first, filling ``grads``.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+    batch : SequenceBatch
+    states : ndarray of shape (L + 1, n, H)
+        The stack from :func:`forward`.
+    target_steps : ndarray of shape (m,)
+        Increasing steps at which the loss depends on the state.
+    d_target_states : ndarray of shape (m, n, H)
+        Gradient of the loss with respect to the state at those steps, through
+        the output layer only.
+    activation : str
+    grads : dict of ndarray
+        Views to write the gradients of the recurrent part into
+        (``input_weights``, ``recurrent_weights``, ``hidden_bias``,
+        ``initial_state``).
+    """
+    T, n, d = batch.inputs.shape
+    n_hidden = states.shape[2]
+    transposed_recurrent = params["recurrent_weights"].T
+    derivative = DERIVATIVES[activation]
+    # deltas[t - 1] = d loss / d pre-activation at step t; zero for frozen rows.
+    deltas = np.zeros_like(states[1:])
+    d_state = np.zeros_like(states[0])  # d loss / d state, carried back in time
+    next_target = len(target_steps) - 1
+    for t in range(batch.n_steps, 0, -1):
+        # Add in the output error of this step, if it has a target.
+        if next_target >= 0 and target_steps[next_target] == t:
+            d_state += d_target_states[next_target]
+            next_target -= 1
+        k = batch.running(t)
+        delta = deltas[t - 1, :k]
+        np.copyto(delta, d_state[:k])
+        derivative(states[t, :k], delta)  # back through the activation
+        # Carry to step t - 1; a frozen row passes its gradient on unchanged.
+        np.matmul(delta, transposed_recurrent, out=d_state[:k])
+    # Shared weights: the sum over steps of each copy's gradient, one product each.
+    flat_deltas = deltas.reshape(-1, n_hidden)
+    np.matmul(states[:-1].reshape(-1, n_hidden).T, flat_deltas, out=grads["recurrent_weights"])
+    np.matmul(
+        batch.inputs.reshape(-1, d).T,
+        flat_deltas[: T * n],
+        out=grads["input_weights"],
+    )
+    np.sum(flat_deltas, axis=0, out=grads["hidden_bias"])
+    # The initial state is shared by all samples.
+    np.sum(d_state, axis=0, out=grads["initial_state"])
+
+
+def loss_and_gradient(params, batch, targets, activation, loss, alpha, grads):
+    """Loss and its gradient with respect to every parameter.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+    batch : SequenceBatch
+    targets : TargetSet
+    activation : str
+        Key of ``ACTIVATIONS``.
+    loss : str
+        Key of ``LOSS_FUNCTIONS``.
+    alpha : float
+        Strength of the L2 penalty ``alpha / 2 * ||W||^2`` on the weight matrices.
+    grads : dict of ndarray
+        Views (from :meth:`ParameterLayout.unpack`) the gradient is written into.
+
+    Returns
+    -------
+    loss_value : float
+    """
+    states = forward(params, batch, activation)
+    target_states = states[targets.steps]
+    output_weights = params["output_weights"]
+    outputs = target_states @ output_weights
+    outputs += params["output_bias"]
+    loss_value, d_outputs = LOSS_FUNCTIONS[loss](outputs, targets.values, targets.weights)
+
+    # The output layer sees all target steps at once.
+    n_hidden, n_outputs = output_weights.shape
+    np.matmul(
+        target_states.reshape(-1, n_hidden).T,
+        d_outputs.reshape(-1, n_outputs),
+        out=grads["output_weights"],
+    )
+    np.sum(d_outputs, axis=(0, 1), out=grads["output_bias"])
+    d_target_states = d_outputs @ output_weights.T
+    backward(params, batch, states, targets.steps, d_target_states, activation, grads)
+
+    for name in WEIGHT_NAMES:
+        weights = params[name]
+        loss_value += 0.5 * alpha * float(np.vdot(weights, weights))
+        grads[name] += alpha * weights
+    return loss_value
+
+
+class Objective:
+    """The function L-BFGS minimises: flat float64 vector in, loss and gradient out.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+    batch : SequenceBatch
+    targets : TargetSet
+    activation, loss : str
+    alpha : float
+    free : ndarray of shape (layout.size,) or None
+        1 for parameters that are learned, 0 for those held at their starting
+        value. Zeroing their gradient keeps them fixed, the way backprop keeps
+        any linear constraint.
+    """
+
+    def __init__(self, layout, batch, targets, activation, loss, alpha, free=None):
+        self.layout = layout
+        self.batch = batch
+        self.targets = targets
+        self.activation = activation
+        self.loss = loss
+        self.alpha = alpha
+        self.free = free
+        self.dtype = batch.inputs.dtype
+
+    def __call__(self, theta):
+        params = self.layout.unpack(theta.astype(self.dtype, copy=False))
+        grad = np.empty(self.layout.size, dtype=self.dtype)
+        loss_value = loss_and_gradient(
+            params,
+            self.batch,
+            self.targets,
+            self.activation,
+            self.loss,
+            self.alpha,
+            self.layout.unpack(grad),
+        )
+        if self.free is not None:
+            grad *= self.free
+        return loss_value, grad.astype(np.float64, copy=False)

@@ -1,0 +1,355 @@
+"""BPTTRegressor: a recurrent network regressor trained by BPTT and L-BFGS."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from ._base import BaseBPTT, unsort
+from ._engine import final_window_targets, sequence_targets
+
+
+class BPTTRegressor(RegressorMixin, BaseBPTT):
+    """Recurrent network regressor trained by backpropagation through time.
+
+    The network reads a sequence one step at a time::
+
+        h_0 = initial_state_
+        h_t = f(x_t @ input_weights_ + h_{t-1} @ recurrent_weights_ + hidden_bias_)
+        o_t = h_t @ output_weights_ + output_bias_
+
+    After the last input step it may run ``n_settle_steps`` more steps with
+    no input. All weights and the initial state form one flat vector that
+    SciPy's L-BFGS minimises, with the exact gradient of the whole data set
+    computed by backpropagation through time.
+
+    Parameters
+    ----------
+    n_hidden : int, default=20
+        Number of hidden (recurrent) units.
+
+    activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
+        Activation of the hidden units.
+
+    output : {"last", "sequence"}, default="last"
+        ``"last"``: one target per sequence, ``y`` of shape ``(n_samples,)`` or
+        ``(n_samples, n_outputs)``, predicted from the final state.
+        ``"sequence"``: a target at every input step, ``y`` of shape
+        ``(n_samples, n_timesteps)`` or ``(n_samples, n_timesteps, n_outputs)``,
+        where NaN means "no target here".
+
+    n_settle_steps : int, default=0
+        Free-running steps with no input after the last input step
+        (``output="last"`` only). Prediction uses the current value, so it can
+        be changed after fitting.
+
+    n_target_steps : int, default=1
+        With ``output="last"``, the target must hold at each of the last
+        ``n_target_steps`` steps of every sequence (counting settle steps).
+        More than one teaches the network to settle into the target rather
+        than pass through it.
+
+    learn_initial_state : bool, default=True
+        Learn the initial hidden state ``h_0`` as a parameter; if False it is
+        fixed at zero.
+
+    recurrent_mask : array-like of shape (n_hidden, n_hidden), default=None
+        0/1 mask of the recurrent weights: where it is 0 the weight starts at
+        zero and stays there. None means fully connected.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weight matrices (not on biases or
+        the initial state).
+
+    max_iter : int, default=500
+        Maximum number of L-BFGS iterations.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations.
+
+    tol : float, default=1e-5
+        L-BFGS stops when the largest gradient component falls below ``tol``.
+
+    n_init : int, default=1
+        Number of random starting points; the fit with the lowest loss is kept.
+
+    n_jobs : int, default=None
+        Number of joblib workers for the ``n_init`` runs. None means 1 unless
+        in a :func:`joblib.parallel_config` context.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the starting points. Results do not depend on ``n_jobs``.
+
+    verbose : int, default=0
+        Print the loss after every iteration when positive.
+
+    warm_start : bool, default=False
+        Start from the fitted weights and initial state of the previous call
+        to ``fit`` instead of random ones (``n_init`` is then ignored).
+
+    Attributes
+    ----------
+    input_weights_ : ndarray of shape (n_features_in_, n_hidden)
+        Weights from the inputs to the hidden units.
+    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
+        Weights from the hidden state at step t-1 to step t.
+    hidden_bias_ : ndarray of shape (n_hidden,)
+        Bias of the hidden units.
+    output_weights_ : ndarray of shape (n_hidden, n_outputs_)
+        Weights from the hidden units to the outputs.
+    output_bias_ : ndarray of shape (n_outputs_,)
+        Bias of the outputs.
+    initial_state_ : ndarray of shape (n_hidden,)
+        Hidden state before the first step, shared by all sequences.
+    n_outputs_ : int
+        Number of outputs.
+    n_features_in_ : int
+        Number of features seen during fit (the last axis of ``X``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` was a 2D DataFrame with
+        string column names.
+    n_iter_ : int
+        Number of L-BFGS iterations of the kept fit.
+    loss_ : float
+        Final loss of the kept fit.
+    loss_curve_ : list of float
+        Loss after every iteration of the kept fit.
+
+    See Also
+    --------
+    BPTTAttractorClassifier : Classifier that settles into a class attractor.
+    sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
+
+    Notes
+    -----
+    The loss is the sample-weighted mean of ``(o - y)**2 / 2`` over every
+    target entry (sample, step and output), plus
+    ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the three weight
+    matrices.
+
+    ``X`` may be 3D, ``(n_samples, n_timesteps, n_features)``, with an input
+    at every step, or 2D, ``(n_samples, n_features)``: one input step that
+    sets where the network starts. Sequences of different lengths are padded
+    at the end with steps that are NaN in every feature; past its own end a
+    sequence's state is frozen.
+
+    References
+    ----------
+    Rumelhart, D. E., Hinton, G. E. and Williams, R. J. (1986). Learning
+    internal representations by error propagation. In *Parallel Distributed
+    Processing*, vol. 1, ch. 8. MIT Press.
+
+    Werbos, P. J. (1990). Backpropagation through time: what it does and how
+    to do it. *Proceedings of the IEEE*, 78(10), 1550-1560.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bptt import BPTTRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 10, 1))
+    >>> y = X[:, :, 0].sum(axis=1)  # the running sum at the last step
+    >>> model = BPTTRegressor(n_hidden=8, random_state=0).fit(X, y)
+    >>> model.predict(X[:2]).shape
+    (2,)
+    >>> model.score(X, y) > 0.99
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseBPTT._parameter_constraints,
+        "output": [StrOptions({"last", "sequence"})],
+    }
+
+    _loss = "squared_error"
+
+    def __init__(
+        self,
+        n_hidden=20,
+        *,
+        activation="tanh",
+        output="last",
+        n_settle_steps=0,
+        n_target_steps=1,
+        learn_initial_state=True,
+        recurrent_mask=None,
+        alpha=1e-4,
+        max_iter=500,
+        max_fun=15000,
+        tol=1e-5,
+        n_init=1,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            n_hidden,
+            activation=activation,
+            n_settle_steps=n_settle_steps,
+            n_target_steps=n_target_steps,
+            learn_initial_state=learn_initial_state,
+            recurrent_mask=recurrent_mask,
+            alpha=alpha,
+            max_iter=max_iter,
+            max_fun=max_fun,
+            tol=tol,
+            n_init=n_init,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.output = output
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences, NaN-padded at the end if of different lengths.
+        y : array-like
+            ``(n_samples,)`` or ``(n_samples, n_outputs)`` with
+            ``output="last"``; ``(n_samples, n_timesteps)`` or
+            ``(n_samples, n_timesteps, n_outputs)`` with ``output="sequence"``,
+            NaN meaning "no target".
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sequence.
+
+        Returns
+        -------
+        self : BPTTRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def _check_target_window(self, lengths):
+        if self.output == "sequence":
+            if self.n_settle_steps or self.n_target_steps != 1:
+                raise ValueError(
+                    "output='sequence' puts a target at every input step; it takes "
+                    "n_settle_steps=0 and n_target_steps=1, got "
+                    f"n_settle_steps={self.n_settle_steps} and "
+                    f"n_target_steps={self.n_target_steps}."
+                )
+        else:
+            super()._check_target_window(lengths)
+
+    def _validate_targets(self, y, X, lengths):
+        if self.output == "last":
+            y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y")
+            if y.ndim not in (1, 2):
+                raise ValueError(
+                    "With output='last', y must have shape (n_samples,) or "
+                    f"(n_samples, n_outputs); got shape {y.shape}. Use "
+                    "output='sequence' for a target at every step."
+                )
+            check_consistent_length(X, y)
+            return y.reshape(len(y), -1)
+
+        y = check_array(
+            y,
+            ensure_2d=False,
+            allow_nd=True,
+            dtype=X.dtype,
+            ensure_all_finite="allow-nan",
+            input_name="y",
+        )
+        if y.ndim not in (2, 3) or y.shape[1] != X.shape[1]:
+            raise ValueError(
+                "With output='sequence', y must have shape (n_samples, n_timesteps)"
+                " or (n_samples, n_timesteps, n_outputs) with the same n_timesteps "
+                f"as X ({X.shape[1]}); got shape {y.shape}."
+            )
+        check_consistent_length(X, y)
+        y = y.reshape(y.shape[0], y.shape[1], -1)
+        padded = np.arange(X.shape[1]) >= lengths[:, None]
+        beyond_end = padded[:, :, None] & ~np.isnan(y)
+        if beyond_end.any():
+            sample, step, _ = np.argwhere(beyond_end)[0]
+            raise ValueError(
+                f"y has a target at sample {sample}, step {step}, where X is "
+                "padding; set y to NaN past the end of each sequence."
+            )
+        self._sequence_target_ndim = y.ndim
+        return y
+
+    def _target_set(self, y, sample_weight, batch):
+        if self.output == "sequence":
+            return sequence_targets(y, sample_weight, batch)
+        return final_window_targets(
+            y, sample_weight, batch, self.n_target_steps, per_output=True
+        )
+
+    def predict(self, X):
+        """Predict with the fitted network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences of any length, NaN-padded at the end if needed.
+
+        Returns
+        -------
+        y_pred : ndarray
+            With ``output="last"``: ``(n_samples,)`` for one output, else
+            ``(n_samples, n_outputs_)``, from the state after the last input
+            step and the current ``n_settle_steps``. With ``output="sequence"``:
+            ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps.
+        """
+        batch, states, params = self._forward(X)
+        weights, bias = params["output_weights"], params["output_bias"]
+        if self.output == "last":
+            y_pred = unsort(states[-1] @ weights + bias, batch)
+            return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
+
+        # (T, n, K) outputs at every input step, then sample-major.
+        T = batch.n_input_steps
+        outputs = (states[1 : T + 1] @ weights + bias).transpose(1, 0, 2)
+        outputs[np.arange(T)[None, :] >= batch.lengths[:, None]] = np.nan
+        y_pred = unsort(outputs, batch)
+        if self.n_outputs_ == 1 and self._sequence_target_ndim == 2:
+            return y_pred[:, :, 0]
+        return y_pred
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the prediction.
+
+        With ``output="sequence"`` it is computed over every entry of ``y``
+        that is not NaN (every targeted step and output), pooled.
+
+        Parameters
+        ----------
+        X : array-like
+            Input sequences.
+        y : array-like
+            True targets, shaped as for :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sequence.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against ``y``.
+        """
+        if self.output == "last":
+            return super().score(X, y, sample_weight=sample_weight)
+        y_pred = self.predict(X)
+        y = np.asarray(y, dtype=float).reshape(y_pred.shape)
+        targeted = ~np.isnan(y)
+        weights = None
+        if sample_weight is not None:
+            weights = np.broadcast_to(
+                np.reshape(sample_weight, (-1,) + (1,) * (y.ndim - 1)), y.shape
+            )[targeted]
+        return r2_score(y[targeted], y_pred[targeted], sample_weight=weights)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
