@@ -197,6 +197,8 @@ def final_window_targets(y, sample_weight, batch, n_target_steps, per_output):
     """
     T, S = batch.n_input_steps, batch.n_settle_steps
     lengths = batch.lengths
+    if n_target_steps > lengths.min() + S:
+        raise ValueError("The target window is longer than the shortest sequence.")
     # Position p in the sample's own timeline (1-based) sits at global step p
     # while p <= length, and at T + (p - length) in the settle steps.
     offsets = np.arange(n_target_steps - 1, -1, -1)

@@ -241,7 +241,9 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     def _validate_targets(self, y, X, lengths):
         if self.output == "last":
-            y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y")
+            y = check_array(
+                y, ensure_2d=False, allow_nd=True, dtype=X.dtype, input_name="y"
+            )
             if y.ndim not in (1, 2):
                 raise ValueError(
                     "With output='last', y must have shape (n_samples,) or "
@@ -266,6 +268,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                 f"as X ({X.shape[1]}); got shape {y.shape}."
             )
         check_consistent_length(X, y)
+        self._sequence_target_ndim = y.ndim
         y = y.reshape(y.shape[0], y.shape[1], -1)
         padded = np.arange(X.shape[1]) >= lengths[:, None]
         beyond_end = padded[:, :, None] & ~np.isnan(y)
@@ -275,7 +278,6 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                 f"y has a target at sample {sample}, step {step}, where X is "
                 "padding; set y to NaN past the end of each sequence."
             )
-        self._sequence_target_ndim = y.ndim
         return y
 
     def _target_set(self, y, sample_weight, batch):

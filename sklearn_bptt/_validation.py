@@ -32,6 +32,11 @@ def check_sequences(estimator, X, *, reset):
         Number of real steps of every sequence.
     """
     _check_feature_names(estimator, X, reset=reset)
+    if getattr(getattr(X, "dtype", None), "kind", None) in ("U", "S"):
+        raise ValueError(
+            f"X contains strings (dtype {X.dtype}); the network needs numbers. "
+            "Encode categorical features first, e.g. with OneHotEncoder."
+        )
     X = check_array(
         X,
         allow_nd=True,

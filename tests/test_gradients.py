@@ -1,0 +1,138 @@
+"""The engine's gradient against central finite differences, every coordinate.
+
+Each case builds a tiny problem and compares ``Objective``'s gradient with
+``(loss(theta + eps e_i) - loss(theta - eps e_i)) / (2 eps)`` for every
+coordinate ``i``, in float64.
+"""
+
+import numpy as np
+import pytest
+
+from sklearn_bptt._engine import (
+    Objective,
+    ParameterLayout,
+    final_window_targets,
+    make_batch,
+    sequence_targets,
+)
+from sklearn_bptt._functions import ACTIVATIONS
+
+N_SAMPLES, N_STEPS, N_FEATURES, N_HIDDEN, N_OUTPUTS = 5, 6, 2, 3, 2
+EPS = 1e-6
+
+# target mode -> (settle steps, target window); "sequence" is per-step targets.
+TARGET_MODES = {
+    "final": (0, 1),
+    "window": (0, 3),
+    "settle": (3, 1),
+    "settle_window": (2, 4),
+    "sequence": (0, None),
+}
+
+
+def make_problem(activation, target_mode, loss, padded, constrained, weighted, seed=0):
+    """A small random problem and a random parameter vector."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(N_SAMPLES, N_STEPS, N_FEATURES))
+    lengths = np.full(N_SAMPLES, N_STEPS)
+    if padded:
+        lengths = np.array([6, 4, 5, 3, 6])
+        for i, length in enumerate(lengths):
+            X[i, length:] = np.nan
+    sample_weight = rng.uniform(0.2, 3, N_SAMPLES) if weighted else np.ones(N_SAMPLES)
+
+    settle, window = TARGET_MODES[target_mode]
+    batch = make_batch(X, lengths, settle)
+    if target_mode == "sequence":
+        Y = rng.normal(size=(N_SAMPLES, N_STEPS, N_OUTPUTS))
+        Y[rng.uniform(size=Y.shape) < 0.3] = np.nan  # NaN: no target here
+        Y[np.arange(N_STEPS)[None, :] >= lengths[:, None]] = np.nan
+        targets = sequence_targets(Y, sample_weight, batch)
+    elif loss == "cross_entropy":
+        y = np.eye(N_OUTPUTS)[rng.randint(N_OUTPUTS, size=N_SAMPLES)]
+        targets = final_window_targets(y, sample_weight, batch, window, per_output=False)
+    else:
+        y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
+        targets = final_window_targets(y, sample_weight, batch, window, per_output=True)
+
+    layout = ParameterLayout(N_FEATURES, N_HIDDEN, N_OUTPUTS)
+    free = None
+    if constrained:
+        # A recurrent mask and a fixed initial state, held by zeroing gradients.
+        free = np.ones(layout.size)
+        mask = rng.uniform(size=(N_HIDDEN, N_HIDDEN)) < 0.6
+        free[layout.slices["recurrent_weights"]] = mask.ravel()
+        free[layout.slices["initial_state"]] = 0
+    objective = Objective(layout, batch, targets, activation, loss, alpha=0.05, free=free)
+    theta = rng.normal(scale=0.7, size=layout.size)
+    return objective, theta, free
+
+
+def finite_difference_gradient(objective, theta):
+    gradient = np.empty_like(theta)
+    for i in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[i] = EPS
+        gradient[i] = (objective(theta + step)[0] - objective(theta - step)[0]) / (2 * EPS)
+    return gradient
+
+
+def assert_gradient_matches(objective, theta, free):
+    _, gradient = objective(theta)
+    expected = finite_difference_gradient(objective, theta)
+    if free is not None:
+        # Fixed parameters get no gradient: the constraint keeps them in place.
+        assert np.all(gradient[free == 0] == 0)
+        expected = expected * free
+    scale = np.abs(expected).max()
+    relative_error = np.abs(gradient - expected) / np.maximum(np.abs(expected), scale)
+    assert relative_error.max() < 1e-6, relative_error.max()
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
+@pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
+@pytest.mark.parametrize("target_mode", list(TARGET_MODES))
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_squared_error_gradient(activation, target_mode, padded, constrained, weighted):
+    objective, theta, free = make_problem(
+        activation, target_mode, "squared_error", padded, constrained, weighted
+    )
+    assert_gradient_matches(objective, theta, free)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
+@pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
+@pytest.mark.parametrize("target_mode", ["final", "window", "settle", "settle_window"])
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_cross_entropy_gradient(activation, target_mode, padded, constrained, weighted):
+    objective, theta, free = make_problem(
+        activation, target_mode, "cross_entropy", padded, constrained, weighted
+    )
+    assert_gradient_matches(objective, theta, free)
+
+
+def test_finite_differences_detect_a_wrong_gradient():
+    """The comparison fails when the gradient is off, so it can catch a bug."""
+    objective, theta, free = make_problem("tanh", "window", "squared_error", True, False, True)
+
+    def off_by_a_little(theta):
+        loss, gradient = objective(theta)
+        gradient = gradient.copy()
+        gradient[3] *= 1 + 1e-4
+        return loss, gradient
+
+    with pytest.raises(AssertionError):
+        assert_gradient_matches(off_by_a_little, theta, free)
+
+
+def test_fixed_parameters_stay_fixed_under_lbfgs():
+    """Zeroed gradients keep masked weights and a fixed initial state unchanged."""
+    from scipy.optimize import minimize
+
+    objective, theta, free = make_problem("tanh", "settle", "squared_error", True, True, False)
+    result = minimize(objective, theta, jac=True, method="L-BFGS-B", options={"maxiter": 50})
+    assert result.nit > 5
+    np.testing.assert_array_equal(result.x[free == 0], theta[free == 0])
+    assert np.any(result.x[free == 1] != theta[free == 1])
