@@ -16,7 +16,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._engine import Objective, ParameterLayout, forward, make_batch
 from ._functions import ACTIVATIONS
-from ._validation import check_recurrent_mask, check_sequences
+from ._validation import check_recurrent_mask, check_sequences, merge_duplicates
 
 PARAMETER_NAMES = (
     "input_weights",
@@ -133,7 +133,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.warm_start = warm_start
 
     @abstractmethod
-    def _validate_targets(self, y, X, lengths):
+    def _validate_targets(self, y, X, lengths, sample_weight):
         """Check ``y`` against ``X`` and return it encoded as floats.
 
         Returns ``(n, K)`` final-state targets or ``(n, T, K)`` per-step ones.
@@ -161,10 +161,11 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         warm = self.warm_start and hasattr(self, "initial_state_")
         X, lengths = check_sequences(self, X, reset=not warm)
         self._check_target_window(lengths)
-        y = self._validate_targets(y, X, lengths)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        y = self._validate_targets(y, X, lengths, sample_weight)
+        X, y, lengths, sample_weight = merge_duplicates(X, y, lengths, sample_weight)
         n_outputs = y.shape[-1]
         if warm and self.recurrent_weights_.shape[0] != self.n_hidden:
             raise ValueError(

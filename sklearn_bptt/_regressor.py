@@ -239,7 +239,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         else:
             super()._check_target_window(lengths)
 
-    def _validate_targets(self, y, X, lengths):
+    def _validate_targets(self, y, X, lengths, sample_weight):
         if self.output == "last":
             y = check_array(
                 y, ensure_2d=False, allow_nd=True, dtype=X.dtype, input_name="y"

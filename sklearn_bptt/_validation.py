@@ -126,3 +126,36 @@ def check_recurrent_mask(recurrent_mask, n_hidden):
     if not np.isin(mask, (0, 1)).all():
         raise ValueError("recurrent_mask must contain only 0 and 1.")
     return mask
+
+
+def merge_duplicates(X, y, lengths, sample_weight):
+    """Merge identical samples, drop weightless ones, and sort the rest canonically.
+
+    Samples with the same sequence and the same target become one sample
+    whose weight is the sum of theirs, and the samples are put in the order of
+    their bytes. The objective is then computed on the same arrays whatever
+    the order of the samples and whether a sample is repeated k times or
+    weighted by k, so those fits give identical models (L-BFGS on a
+    non-convex loss would otherwise let rounding differences grow into
+    different solutions). It also saves the work of repeated samples.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, T, d)
+    y : ndarray of shape (n, ...), same dtype as X
+    lengths : ndarray of shape (n,)
+    sample_weight : ndarray of shape (n,)
+
+    Returns
+    -------
+    X, y, lengths, sample_weight : ndarrays with the merged samples.
+    """
+    keep = sample_weight > 0
+    X, y, lengths, sample_weight = X[keep], y[keep], lengths[keep], sample_weight[keep]
+    rows = np.ascontiguousarray(
+        np.concatenate([X.reshape(len(X), -1), y.reshape(len(y), -1)], axis=1)
+    )
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    merged_weight = np.bincount(inverse.ravel(), weights=sample_weight)
+    return X[first], y[first], lengths[first], merged_weight.astype(sample_weight.dtype)

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_bptt import BPTTRegressor
+from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
 
 ESTIMATORS = [
     BPTTRegressor(random_state=0),
@@ -14,6 +14,17 @@ ESTIMATORS = [
         n_target_steps=2,
         learn_initial_state=False,
         recurrent_mask=np.triu(np.ones((7, 7))),
+        alpha=1e-3,
+        random_state=0,
+    ),
+    BPTTAttractorClassifier(random_state=0),
+    BPTTAttractorClassifier(
+        n_hidden=6,
+        activation="logistic",
+        n_settle_steps=0,
+        n_target_steps=1,
+        learn_initial_state=False,
+        recurrent_mask=np.tril(np.ones((6, 6))),
         alpha=1e-3,
         random_state=0,
     ),

@@ -1,0 +1,338 @@
+"""BPTTAttractorClassifier: classify sequences by the attractor the net settles into."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Bunch
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+from ._base import BaseBPTT, unsort
+from ._engine import final_window_targets
+from ._functions import softmax
+
+
+class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
+    """Recurrent network classifier trained to settle into a class attractor.
+
+    The network reads a sequence one step at a time, then runs
+    ``n_settle_steps`` more steps with no input::
+
+        h_0 = initial_state_
+        h_t = f(x_t @ input_weights_ + h_{t-1} @ recurrent_weights_ + hidden_bias_)
+        p_t = softmax(h_t @ output_weights_ + output_bias_)
+
+    The class is the target at each of the last ``n_target_steps`` steps, so
+    the network learns to *settle into* a state that stands for the class and
+    to stay there, rather than pass through it. Training minimises the
+    cross-entropy summed over that window with SciPy's L-BFGS, over one flat
+    vector of all weights and the initial state, with the exact gradient
+    computed by backpropagation through time. Predictions use the state the
+    network has settled into after the last step.
+
+    Parameters
+    ----------
+    n_hidden : int, default=20
+        Number of hidden (recurrent) units.
+
+    activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
+        Activation of the hidden units.
+
+    n_settle_steps : int, default=5
+        Free-running steps with no input after the last input step. Prediction
+        uses the current value, so ``set_params(n_settle_steps=50)`` after
+        fitting shows whether the attractors hold.
+
+    n_target_steps : int, default=3
+        The class is the target at each of the last ``n_target_steps`` steps
+        of every sequence (counting settle steps). With ``n_settle_steps=0``
+        and ``n_target_steps=1`` this is plain sequence-to-one classification.
+
+    learn_initial_state : bool, default=True
+        Learn the initial hidden state ``h_0`` as a parameter; if False it is
+        fixed at zero.
+
+    recurrent_mask : array-like of shape (n_hidden, n_hidden), default=None
+        0/1 mask of the recurrent weights: where it is 0 the weight starts at
+        zero and stays there. None means fully connected.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weight matrices (not on biases or
+        the initial state).
+
+    max_iter : int, default=500
+        Maximum number of L-BFGS iterations.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations.
+
+    tol : float, default=1e-5
+        L-BFGS stops when the largest gradient component falls below ``tol``.
+
+    n_init : int, default=1
+        Number of random starting points; the fit with the lowest loss is kept.
+
+    n_jobs : int, default=None
+        Number of joblib workers for the ``n_init`` runs. None means 1 unless
+        in a :func:`joblib.parallel_config` context.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the starting points. Results do not depend on ``n_jobs``.
+
+    verbose : int, default=0
+        Print the loss after every iteration when positive.
+
+    warm_start : bool, default=False
+        Start from the fitted weights and initial state of the previous call
+        to ``fit`` instead of random ones (``n_init`` is then ignored). The
+        classes must be the same.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    input_weights_ : ndarray of shape (n_features_in_, n_hidden)
+        Weights from the inputs to the hidden units.
+    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
+        Weights from the hidden state at step t-1 to step t.
+    hidden_bias_ : ndarray of shape (n_hidden,)
+        Bias of the hidden units.
+    output_weights_ : ndarray of shape (n_hidden, n_classes)
+        Weights from the hidden units to the class scores.
+    output_bias_ : ndarray of shape (n_classes,)
+        Bias of the class scores.
+    initial_state_ : ndarray of shape (n_hidden,)
+        Hidden state before the first step, shared by all sequences.
+    n_outputs_ : int
+        Number of class scores (``n_classes``).
+    n_features_in_ : int
+        Number of features seen during fit (the last axis of ``X``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` was a 2D DataFrame with
+        string column names.
+    n_iter_ : int
+        Number of L-BFGS iterations of the kept fit.
+    loss_ : float
+        Final loss of the kept fit.
+    loss_curve_ : list of float
+        Loss after every iteration of the kept fit.
+
+    See Also
+    --------
+    BPTTRegressor : Recurrent network regressor.
+    sklearn.neural_network.MLPClassifier : Feed-forward network classifier.
+
+    Notes
+    -----
+    The loss is the sample-weighted mean, over samples and target steps, of
+    the cross-entropy of the softmax outputs, plus
+    ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the three weight
+    matrices.
+
+    ``X`` may be 3D, ``(n_samples, n_timesteps, n_features)``, with an input
+    at every step, or 2D, ``(n_samples, n_features)``: the input is given once
+    and sets where the network starts, after which it settles. Sequences of
+    different lengths are padded at the end with steps that are NaN in every
+    feature; a sequence's settle steps follow its own last real step.
+
+    References
+    ----------
+    Hopfield, J. J. (1982). Neural networks and physical systems with emergent
+    collective computational abilities. *PNAS*, 79(8), 2554-2558.
+
+    Werbos, P. J. (1990). Backpropagation through time: what it does and how
+    to do it. *Proceedings of the IEEE*, 78(10), 1550-1560.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bptt import BPTTAttractorClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 10, 1))
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    >>> clf = BPTTAttractorClassifier(n_hidden=8, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    >>> clf.score(X, y) > 0.95
+    True
+    """
+
+    _loss = "cross_entropy"
+
+    def __init__(
+        self,
+        n_hidden=20,
+        *,
+        activation="tanh",
+        n_settle_steps=5,
+        n_target_steps=3,
+        learn_initial_state=True,
+        recurrent_mask=None,
+        alpha=1e-4,
+        max_iter=500,
+        max_fun=15000,
+        tol=1e-5,
+        n_init=1,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            n_hidden,
+            activation=activation,
+            n_settle_steps=n_settle_steps,
+            n_target_steps=n_target_steps,
+            learn_initial_state=learn_initial_state,
+            recurrent_mask=recurrent_mask,
+            alpha=alpha,
+            max_iter=max_iter,
+            max_fun=max_fun,
+            tol=tol,
+            n_init=n_init,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences ``X`` and class labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences, NaN-padded at the end if of different lengths.
+        y : array-like of shape (n_samples,)
+            Class labels (ints, strings, ...), at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of every sequence.
+
+        Returns
+        -------
+        self : BPTTAttractorClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def _validate_targets(self, y, X, lengths, sample_weight):
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        weighted_classes = np.unique(y[sample_weight > 0])
+        if len(weighted_classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y (with a "
+                f"positive sample weight); got only one class: {weighted_classes}."
+            )
+        warm = self.warm_start and hasattr(self, "classes_")
+        if warm and not np.array_equal(encoder.classes_, self.classes_):
+            raise ValueError(
+                f"warm_start needs the fitted classes {self.classes_}; y has "
+                f"classes {encoder.classes_}."
+            )
+        self.classes_ = encoder.classes_
+        one_hot = np.eye(len(self.classes_), dtype=X.dtype)
+        return one_hot[encoder.transform(y)]
+
+    def _target_set(self, y, sample_weight, batch):
+        return final_window_targets(
+            y, sample_weight, batch, self.n_target_steps, per_output=False
+        )
+
+    def _class_scores(self, states, params):
+        """Class scores (logits) read out from hidden states of shape (..., H)."""
+        return states @ params["output_weights"] + params["output_bias"]
+
+    def predict_proba(self, X):
+        """Class probabilities from the state the network settles into.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences, NaN-padded at the end if needed.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities after the last input step and the current
+            ``n_settle_steps``; columns follow ``classes_``.
+        """
+        batch, states, params = self._forward(X)
+        return unsort(softmax(self._class_scores(states[-1], params)), batch)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities; columns follow ``classes_``.
+        """
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict the class of every sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The most probable class of the settled state.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def trajectory(self, X):
+        """Hidden states and class probabilities at every step, for plotting.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences.
+
+        Returns
+        -------
+        trajectory : :class:`~sklearn.utils.Bunch`
+            With ``hidden_states`` of shape ``(n_samples, n_steps + 1,
+            n_hidden)`` and ``proba`` of shape ``(n_samples, n_steps + 1,
+            n_classes)``, where ``n_steps = n_timesteps + n_settle_steps``.
+            Index 0 is the initial state, index ``t`` the state after step
+            ``t``; the last ``n_settle_steps`` indices are the free-running
+            steps. A padded sequence keeps its state over its padding steps.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_bptt import BPTTAttractorClassifier
+        >>> X = np.random.RandomState(0).normal(size=(40, 6, 1))
+        >>> y = X[:, :, 0].sum(axis=1) > 0
+        >>> clf = BPTTAttractorClassifier(n_hidden=4, random_state=0).fit(X, y)
+        >>> path = clf.trajectory(X[:2])
+        >>> path.hidden_states.shape, path.proba.shape
+        ((2, 12, 4), (2, 12, 2))
+        """
+        batch, states, params = self._forward(X)
+        proba = softmax(self._class_scores(states, params))
+        return Bunch(
+            hidden_states=unsort(states.transpose(1, 0, 2), batch),
+            proba=unsort(proba.transpose(1, 0, 2), batch),
+        )
