@@ -26,6 +26,7 @@ warm-up call)::
 
     python benchmarks/bench_objective.py            # full run, a few minutes
     python benchmarks/bench_objective.py --quick    # fewer repeats
+    python benchmarks/bench_objective.py --threads 1  # BLAS and torch on one thread
 
 Timings are only meaningful on an otherwise idle machine: the load average is
 printed at the start and at the end.
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -150,6 +151,8 @@ def print_environment(blas):
     print("=== Environment")
     print(f"python {platform.python_version()}, numpy {np.__version__}, CPU: {cpu_model()}")
     print(f"cores: {os.cpu_count()}, load average at start: {load_average()}")
+    if hasattr(os, "getloadavg") and os.getloadavg()[0] > 0.5:
+        print("WARNING: the machine is busy; other processes will skew these timings.")
     if blas is None:
         print("numpy BLAS: not reported by threadpoolctl")
     else:
@@ -529,18 +532,22 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (3 instead of 15)")
     parser.add_argument("--repeats", type=int, help="timed repeats per measurement")
+    parser.add_argument(
+        "--threads", type=int, help="BLAS and torch threads (default: numpy's BLAS setting)"
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 15)
 
-    blas = numpy_blas()
-    if torch is not None and blas is not None:
-        torch.set_num_threads(blas["num_threads"])
-    print_environment(blas)
-    print(f"repeats: {repeats} (median reported, after one warm-up call)")
-    print()
-    bench_objectives(repeats)
-    bench_where_time_goes(repeats)
-    bench_predict(repeats)
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        blas = numpy_blas()
+        if torch is not None and blas is not None:
+            torch.set_num_threads(blas["num_threads"])
+        print_environment(blas)
+        print(f"repeats: {repeats} (median reported, after one warm-up call)")
+        print()
+        bench_objectives(repeats)
+        bench_where_time_goes(repeats)
+        bench_predict(repeats)
     print(f"load average at end: {load_average()}")
 
 

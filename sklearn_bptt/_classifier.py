@@ -38,15 +38,18 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
         Activation of the hidden units.
 
-    n_settle_steps : int, default=5
+    n_settle_steps : int, default=10
         Free-running steps with no input after the last input step. Prediction
         uses the current value, so ``set_params(n_settle_steps=50)`` after
         fitting shows whether the attractors hold.
 
-    n_target_steps : int, default=3
+    n_target_steps : int, default=6
         The class is the target at each of the last ``n_target_steps`` steps
         of every sequence (counting settle steps). With ``n_settle_steps=0``
         and ``n_target_steps=1`` this is plain sequence-to-one classification.
+        A window over several settle steps is what makes the settled state an
+        attractor: trained on a window of 1, the state tends to pass through
+        the class region and drift away when the net runs longer.
 
     learn_initial_state : bool, default=True
         Learn the initial hidden state ``h_0`` as a parameter; if False it is
@@ -56,7 +59,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         0/1 mask of the recurrent weights: where it is 0 the weight starts at
         zero and stays there. None means fully connected.
 
-    alpha : float, default=1e-4
+    alpha : float, default=1e-3
         Strength of the L2 penalty on the weight matrices (not on biases or
         the initial state).
 
@@ -166,11 +169,11 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         n_hidden=20,
         *,
         activation="tanh",
-        n_settle_steps=5,
-        n_target_steps=3,
+        n_settle_steps=10,
+        n_target_steps=6,
         learn_initial_state=True,
         recurrent_mask=None,
-        alpha=1e-4,
+        alpha=1e-3,
         max_iter=500,
         max_fun=15000,
         tol=1e-5,
@@ -328,7 +331,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         >>> clf = BPTTAttractorClassifier(n_hidden=4, random_state=0).fit(X, y)
         >>> path = clf.trajectory(X[:2])
         >>> path.hidden_states.shape, path.proba.shape
-        ((2, 12, 4), (2, 12, 2))
+        ((2, 17, 4), (2, 17, 2))
         """
         batch, states, params = self._forward(X)
         proba = softmax(self._class_scores(states, params))
