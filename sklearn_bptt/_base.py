@@ -18,6 +18,78 @@ from ._engine import Objective, ParameterLayout, forward, make_batch
 from ._functions import ACTIVATIONS
 from ._validation import check_recurrent_mask, check_sequences, merge_duplicates
 
+# Docstring sections written once and filled into both estimators' docstrings.
+SHARED_DOCS = {
+    "state_parameters": """    learn_initial_state : bool, default=True
+        Learn the initial hidden state ``h_0`` as a parameter; if False it is
+        fixed at zero.
+
+    recurrent_mask : array-like of shape (n_hidden, n_hidden), default=None
+        0/1 mask of the recurrent weights: where it is 0 the weight starts at
+        zero and stays there. None means fully connected.
+
+""",
+    "optimiser_parameters": """    max_iter : int, default=500
+        Maximum number of L-BFGS iterations.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations.
+
+    tol : float, default=1e-5
+        L-BFGS stops when the largest gradient component falls below ``tol``.
+
+    n_init : int, default=1
+        Number of random starting points; the fit with the lowest loss is kept.
+
+    n_jobs : int, default=None
+        Number of joblib workers for the ``n_init`` runs. None means 1 unless
+        in a :func:`joblib.parallel_config` context.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the starting points. Results do not depend on ``n_jobs``.
+
+    verbose : int, default=0
+        Print the loss after every iteration when positive.
+
+    warm_start : bool, default=False
+        Start from the fitted weights and initial state of the previous call
+        to ``fit`` instead of random ones (``n_init`` is then ignored). For a
+        classifier the classes must be the same.
+
+""",
+    "recurrent_attributes": """    input_weights_ : ndarray of shape (n_features_in_, n_hidden)
+        Weights from the inputs to the hidden units.
+    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
+        Weights from the hidden state at step t-1 to step t.
+    hidden_bias_ : ndarray of shape (n_hidden,)
+        Bias of the hidden units.
+""",
+    "initial_state_attribute": """    initial_state_ : ndarray of shape (n_hidden,)
+        Hidden state before the first step, shared by all sequences.
+""",
+    "fit_attributes": """    n_features_in_ : int
+        Number of features seen during fit (the last axis of ``X``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` was a 2D DataFrame with
+        string column names.
+    n_iter_ : int
+        Number of L-BFGS iterations of the kept fit.
+    loss_ : float
+        Final loss of the kept fit.
+    loss_curve_ : list of float
+        Loss after every iteration of the kept fit.
+
+""",
+}
+
+
+def fill_shared_docs(cls):
+    """Class decorator: replace ``{name}`` placeholders with ``SHARED_DOCS``."""
+    for name, text in SHARED_DOCS.items():
+        cls.__doc__ = cls.__doc__.replace("    {%s}\n" % name, text)
+    return cls
+
+
 PARAMETER_NAMES = (
     "input_weights",
     "recurrent_weights",

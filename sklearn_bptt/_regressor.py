@@ -6,10 +6,11 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from ._base import BaseBPTT, unsort
+from ._base import BaseBPTT, fill_shared_docs, unsort
 from ._engine import final_window_targets, sequence_targets
 
 
+@fill_shared_docs
 class BPTTRegressor(RegressorMixin, BaseBPTT):
     """Recurrent network regressor trained by backpropagation through time.
 
@@ -50,72 +51,23 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         More than one teaches the network to settle into the target rather
         than pass through it.
 
-    learn_initial_state : bool, default=True
-        Learn the initial hidden state ``h_0`` as a parameter; if False it is
-        fixed at zero.
-
-    recurrent_mask : array-like of shape (n_hidden, n_hidden), default=None
-        0/1 mask of the recurrent weights: where it is 0 the weight starts at
-        zero and stays there. None means fully connected.
-
+    {state_parameters}
     alpha : float, default=1e-4
         Strength of the L2 penalty on the weight matrices (not on biases or
         the initial state).
 
-    max_iter : int, default=500
-        Maximum number of L-BFGS iterations.
-
-    max_fun : int, default=15000
-        Maximum number of loss evaluations.
-
-    tol : float, default=1e-5
-        L-BFGS stops when the largest gradient component falls below ``tol``.
-
-    n_init : int, default=1
-        Number of random starting points; the fit with the lowest loss is kept.
-
-    n_jobs : int, default=None
-        Number of joblib workers for the ``n_init`` runs. None means 1 unless
-        in a :func:`joblib.parallel_config` context.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the starting points. Results do not depend on ``n_jobs``.
-
-    verbose : int, default=0
-        Print the loss after every iteration when positive.
-
-    warm_start : bool, default=False
-        Start from the fitted weights and initial state of the previous call
-        to ``fit`` instead of random ones (``n_init`` is then ignored).
-
+    {optimiser_parameters}
     Attributes
     ----------
-    input_weights_ : ndarray of shape (n_features_in_, n_hidden)
-        Weights from the inputs to the hidden units.
-    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
-        Weights from the hidden state at step t-1 to step t.
-    hidden_bias_ : ndarray of shape (n_hidden,)
-        Bias of the hidden units.
+    {recurrent_attributes}
     output_weights_ : ndarray of shape (n_hidden, n_outputs_)
         Weights from the hidden units to the outputs.
     output_bias_ : ndarray of shape (n_outputs_,)
         Bias of the outputs.
-    initial_state_ : ndarray of shape (n_hidden,)
-        Hidden state before the first step, shared by all sequences.
+    {initial_state_attribute}
     n_outputs_ : int
         Number of outputs.
-    n_features_in_ : int
-        Number of features seen during fit (the last axis of ``X``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` was a 2D DataFrame with
-        string column names.
-    n_iter_ : int
-        Number of L-BFGS iterations of the kept fit.
-    loss_ : float
-        Final loss of the kept fit.
-    loss_curve_ : list of float
-        Loss after every iteration of the kept fit.
-
+    {fit_attributes}
     See Also
     --------
     BPTTAttractorClassifier : Classifier that settles into a class attractor.
