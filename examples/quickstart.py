@@ -19,6 +19,8 @@ start = time.perf_counter()
 model = BPTTRegressor(n_hidden=8, max_iter=300, random_state=0).fit(X_train, y_train)
 elapsed = time.perf_counter() - start
 
-print(f"Adding problem, {X_train.shape[1]} steps, {X_train.shape[0]} training sequences")
+print(
+    f"Adding problem, {X_train.shape[1]} steps, {X_train.shape[0]} training sequences"
+)
 print(f"fit: {model.n_iter_} L-BFGS iterations in {elapsed:.1f} s")
 print(f"test R^2: {model.score(X_test, y_test):.4f}")

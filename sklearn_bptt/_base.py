@@ -14,13 +14,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._engine import Objective, ParameterLayout, forward, make_batch
+from ._engine import Objective, ParameterLayout, forward, make_batch, plan_chunks
 from ._functions import ACTIVATIONS
-from ._validation import check_recurrent_mask, check_sequences, merge_duplicates
+from ._validation import canonical_samples, check_recurrent_mask, check_sequences
 
 # Docstring sections written once and filled into both estimators' docstrings.
 SHARED_DOCS = {
-    "state_parameters": """    learn_initial_state : bool, default=True
+    "state_parameters": """\
+    learn_initial_state : bool, default=True
         Learn the initial hidden state ``h_0`` as a parameter; if False it is
         fixed at zero.
 
@@ -29,7 +30,8 @@ SHARED_DOCS = {
         zero and stays there. None means fully connected.
 
 """,
-    "optimiser_parameters": """    max_iter : int, default=500
+    "optimiser_parameters": """\
+    max_iter : int, default=500
         Maximum number of L-BFGS iterations.
 
     max_fun : int, default=15000
@@ -57,17 +59,20 @@ SHARED_DOCS = {
         classifier the classes must be the same.
 
 """,
-    "recurrent_attributes": """    input_weights_ : ndarray of shape (n_features_in_, n_hidden)
+    "recurrent_attributes": """\
+    input_weights_ : ndarray of shape (n_features_in_, n_hidden)
         Weights from the inputs to the hidden units.
     recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
         Weights from the hidden state at step t-1 to step t.
     hidden_bias_ : ndarray of shape (n_hidden,)
         Bias of the hidden units.
 """,
-    "initial_state_attribute": """    initial_state_ : ndarray of shape (n_hidden,)
+    "initial_state_attribute": """\
+    initial_state_ : ndarray of shape (n_hidden,)
         Hidden state before the first step, shared by all sequences.
 """,
-    "fit_attributes": """    n_features_in_ : int
+    "fit_attributes": """\
+    n_features_in_ : int
         Number of features seen during fit (the last axis of ``X``).
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when ``X`` was a 2D DataFrame with
@@ -86,7 +91,7 @@ SHARED_DOCS = {
 def fill_shared_docs(cls):
     """Class decorator: replace ``{name}`` placeholders with ``SHARED_DOCS``."""
     for name, text in SHARED_DOCS.items():
-        cls.__doc__ = cls.__doc__.replace("    {%s}\n" % name, text)
+        cls.__doc__ = cls.__doc__.replace(f"    {{{name}}}\n", text)
     return cls
 
 
@@ -130,7 +135,11 @@ def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
         options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
     )
     return _Run(
-        result.x, float(result.fun), int(result.nit), loss_curve, result.status,
+        result.x,
+        float(result.fun),
+        int(result.nit),
+        loss_curve,
+        result.status,
         str(result.message),
     )
 
@@ -212,8 +221,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """
 
     @abstractmethod
-    def _target_set(self, y, sample_weight, batch):
-        """Turn encoded targets into the engine's ``TargetSet``."""
+    def _make_targets(self, y, sample_weight):
+        """Return the engine's target builder for encoded targets."""
 
     def _check_target_window(self, lengths):
         available = int(lengths.min()) + self.n_settle_steps
@@ -228,7 +237,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """Validate, then run L-BFGS from each starting point and keep the best."""
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
             )
         warm = self.warm_start and hasattr(self, "initial_state_")
         X, lengths = check_sequences(self, X, reset=not warm)
@@ -237,43 +247,35 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         y = self._validate_targets(y, X, lengths, sample_weight)
-        X, y, lengths, sample_weight = merge_duplicates(X, y, lengths, sample_weight)
-        n_outputs = y.shape[-1]
         if warm and self.recurrent_weights_.shape[0] != self.n_hidden:
             raise ValueError(
-                f"warm_start needs the fitted n_hidden={self.recurrent_weights_.shape[0]}"
-                f", got n_hidden={self.n_hidden}."
+                "warm_start needs the fitted "
+                f"n_hidden={self.recurrent_weights_.shape[0]}, got "
+                f"n_hidden={self.n_hidden}."
             )
-
-        batch = make_batch(X, lengths, self.n_settle_steps)
-        layout = ParameterLayout(X.shape[2], self.n_hidden, n_outputs)
-        objective = Objective(
+        layout = ParameterLayout(X.shape[2], self.n_hidden, y.shape[-1])
+        starts = self._starting_points(layout, warm)
+        # One start uses the workers for chunks of samples, several for starts.
+        objective = self._objective(
             layout,
-            batch,
-            self._target_set(y, sample_weight, batch),
-            self.activation,
-            self._loss,
-            # The penalty is per unit of sample weight, as in MLPRegressor.
-            self.alpha / float(sample_weight.sum()),
-            self._free_parameters(layout),
+            X,
+            y,
+            lengths,
+            sample_weight,
+            self.n_jobs if len(starts) == 1 else None,
         )
-        if warm:
-            starts = [layout.pack(self._fitted_params(np.float64))]
+        fit_options = (self.max_iter, self.max_fun, self.tol, self.verbose)
+        if len(starts) == 1:
+            runs = [_run_lbfgs(objective, starts[0], *fit_options)]
         else:
-            rng = check_random_state(self.random_state)
-            seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
-            starts = [self._initial_theta(layout, seed) for seed in seeds]
-        runs = Parallel(n_jobs=self.n_jobs)(
-            delayed(_run_lbfgs)(
-                objective, theta, self.max_iter, self.max_fun, self.tol, self.verbose
+            runs = Parallel(n_jobs=self.n_jobs)(
+                delayed(_run_lbfgs)(objective, theta, *fit_options) for theta in starts
             )
-            for theta in starts
-        )
         best = min(runs, key=lambda run: run.loss)
 
         for name, value in layout.unpack(best.theta).items():
             setattr(self, name + "_", value.astype(X.dtype))
-        self.n_outputs_ = n_outputs
+        self.n_outputs_ = layout.shapes["output_bias"][0]
         self.n_iter_ = best.n_iter
         self.loss_ = best.loss
         self.loss_curve_ = best.loss_curve
@@ -282,8 +284,47 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f"L-BFGS stopped before converging ({best.message}); increase "
                 f"max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}).",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         return self
+
+    def _starting_points(self, layout, warm):
+        """Flat parameter vectors to start L-BFGS from."""
+        if warm:
+            return [layout.pack(self._fitted_params(np.float64))]
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
+        return [self._initial_theta(layout, seed) for seed in seeds]
+
+    def _objective(self, layout, X, y, lengths, sample_weight, n_jobs):
+        """The engine's objective over the distinct weighted samples of the data."""
+        rows, weights = canonical_samples(X, y, sample_weight)
+        merged_weight = np.zeros_like(sample_weight)
+        merged_weight[rows] = weights
+        return Objective(
+            layout,
+            X,
+            lengths,
+            self._chunks(lengths, X.dtype, rows),
+            self.n_settle_steps,
+            self._make_targets(y, merged_weight),
+            self.activation,
+            self._loss,
+            # The penalty is per unit of sample weight, as in MLPRegressor.
+            self.alpha / float(merged_weight.sum()),
+            self._free_parameters(layout),
+            n_jobs,
+        )
+
+    def _chunks(self, lengths, dtype, rows=None):
+        """Chunks of sample indices (all, or ``rows``) that bound the stack memory."""
+        if rows is None:
+            rows = np.arange(len(lengths))
+        n_steps = int(lengths.max()) + self.n_settle_steps
+        plan = plan_chunks(
+            lengths[rows], n_steps, self.n_hidden, np.dtype(dtype).itemsize
+        )
+        return [rows[chunk] for chunk in plan]
 
     def _recurrent_mask(self):
         if self.recurrent_mask is None:
@@ -334,28 +375,43 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         return rng.uniform(-bound, bound, (fan_in, fan_out))
 
     def _fitted_params(self, dtype):
-        return {name: getattr(self, name + "_").astype(dtype, copy=False) for name in PARAMETER_NAMES}
+        return {
+            name: getattr(self, name + "_").astype(dtype, copy=False)
+            for name in PARAMETER_NAMES
+        }
 
-    def _forward(self, X):
-        """Validate ``X`` for prediction and run the fitted net over it.
+    def _predict_rows(self, X, read_out):
+        """Run the fitted net over ``X`` chunk by chunk and gather a read-out.
 
-        Returns the batch, the stack of hidden states (batch order) and the
-        parameters in ``X``'s dtype.
+        Parameters
+        ----------
+        X : array-like
+            Sequences, validated here.
+        read_out : callable
+            ``read_out(batch, states, params)`` returns an array whose first
+            axis follows the batch's rows.
+
+        Returns
+        -------
+        result : ndarray
+            The read-outs of all samples, in the caller's sample order.
         """
         check_is_fitted(self)
         X, lengths = check_sequences(self, X, reset=False)
-        batch = make_batch(X, lengths, self.n_settle_steps)
         params = self._fitted_params(X.dtype)
-        return batch, forward(params, batch, self.activation), params
+        parts, rows = [], []
+        for chunk in self._chunks(lengths, X.dtype):
+            batch = make_batch(X, lengths, self.n_settle_steps, chunk)
+            parts.append(
+                read_out(batch, forward(params, batch, self.activation), params)
+            )
+            rows.append(chunk)
+        part = parts[0]
+        result = np.empty((len(X),) + part.shape[1:], dtype=part.dtype)
+        result[np.concatenate(rows)] = np.concatenate(parts)
+        return result
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
-
-
-def unsort(values, batch):
-    """Put rows in the batch's order back in the caller's sample order."""
-    result = np.empty_like(values)
-    result[batch.order] = values
-    return result

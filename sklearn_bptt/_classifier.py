@@ -7,9 +7,24 @@ from sklearn.utils import Bunch
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ._base import BaseBPTT, fill_shared_docs, unsort
-from ._engine import final_window_targets
+from ._base import BaseBPTT, fill_shared_docs
+from ._engine import FinalWindowTargets
 from ._functions import softmax
+
+
+def _class_proba(states, params):
+    """Class probabilities read out from hidden states of shape (..., H)."""
+    return softmax(states @ params["output_weights"] + params["output_bias"])
+
+
+def _final_proba(batch, states, params):
+    """Class probabilities after the last step, shape (n, n_classes)."""
+    return _class_proba(states[-1], params)
+
+
+def _sample_major_states(batch, states, params):
+    """The whole stack, shape (n, L + 1, H)."""
+    return states.transpose(1, 0, 2)
 
 
 @fill_shared_docs
@@ -194,14 +209,10 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         one_hot = np.eye(len(self.classes_), dtype=X.dtype)
         return one_hot[encoder.transform(y)]
 
-    def _target_set(self, y, sample_weight, batch):
-        return final_window_targets(
-            y, sample_weight, batch, self.n_target_steps, per_output=False
+    def _make_targets(self, y, sample_weight):
+        return FinalWindowTargets(
+            y, sample_weight, self.n_target_steps, per_output=False
         )
-
-    def _class_scores(self, states, params):
-        """Class scores (logits) read out from hidden states of shape (..., H)."""
-        return states @ params["output_weights"] + params["output_bias"]
 
     def predict_proba(self, X):
         """Class probabilities from the state the network settles into.
@@ -218,8 +229,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             Probabilities after the last input step and the current
             ``n_settle_steps``; columns follow ``classes_``.
         """
-        batch, states, params = self._forward(X)
-        return unsort(softmax(self._class_scores(states[-1], params)), batch)
+        return self._predict_rows(X, _final_proba)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -284,9 +294,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         >>> path.hidden_states.shape, path.proba.shape
         ((2, 17, 4), (2, 17, 2))
         """
-        batch, states, params = self._forward(X)
-        proba = softmax(self._class_scores(states, params))
+        states = self._predict_rows(X, _sample_major_states)
         return Bunch(
-            hidden_states=unsort(states.transpose(1, 0, 2), batch),
-            proba=unsort(proba.transpose(1, 0, 2), batch),
+            hidden_states=states,
+            proba=_class_proba(states, self._fitted_params(states.dtype)),
         )

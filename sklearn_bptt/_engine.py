@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from math import prod
 
 import numpy as np
+from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
 from ._functions import ACTIVATIONS, DERIVATIVES, LOSS_FUNCTIONS
 
@@ -115,7 +117,7 @@ class SequenceBatch:
         return self.n_running[t - 1] if t <= self.n_input_steps else self.n_samples
 
 
-def make_batch(X, lengths, n_settle_steps):
+def make_batch(X, lengths, n_settle_steps, rows=None):
     """Lay out validated sequences for the engine.
 
     Parameters
@@ -126,23 +128,62 @@ def make_batch(X, lengths, n_settle_steps):
         Number of real steps of every sequence, between 1 and T.
     n_settle_steps : int
         Free-running steps after the input.
+    rows : ndarray of int, default=None
+        The samples to take, in order of decreasing length (see
+        :func:`plan_chunks`). None takes all, sorted by decreasing length.
 
     Returns
     -------
     batch : SequenceBatch
     """
     lengths = np.asarray(lengths)
-    order = np.argsort(-lengths, kind="stable")
-    inputs = np.ascontiguousarray(X[order].transpose(1, 0, 2))
-    n_input_steps = inputs.shape[0]
-    sorted_lengths = lengths[order]
-    steps = np.arange(1, n_input_steps + 1)
+    if rows is None:
+        rows = np.argsort(-lengths, kind="stable")
+    inputs = np.ascontiguousarray(X[rows].transpose(1, 0, 2))
+    sorted_lengths = lengths[rows]
+    steps = np.arange(1, inputs.shape[0] + 1)
     n_running = (sorted_lengths[None, :] >= steps[:, None]).sum(axis=1)
-    if n_running[-1] < len(lengths):
+    if n_running[-1] < len(rows):
         # Padding values never reach the net, but NaN * 0 would still be NaN
         # in the input projection's gradient.
         inputs[np.isnan(inputs)] = 0
-    return SequenceBatch(inputs, n_running, order, int(n_settle_steps))
+    return SequenceBatch(inputs, n_running, rows, int(n_settle_steps))
+
+
+# Memory for the two stacks (states and deltas) of one chunk of samples.
+CHUNK_BYTES = 16 * 2**20
+# Data up to this size is laid out for the engine once per fit, not per call.
+CACHE_BYTES = 64 * 2**20
+
+
+def plan_chunks(lengths, n_steps, n_hidden, itemsize, chunk_bytes=None):
+    """Split the samples into chunks that bound the memory of the stacks.
+
+    The chunks depend only on the data and the network's size, never on the
+    number of threads, so the sum of the chunks' gradients is the same
+    whatever runs them.
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (n,)
+        Sequence lengths.
+    n_steps : int
+        Input plus settle steps.
+    n_hidden : int
+    itemsize : int
+        Bytes per number (8 for float64, 4 for float32).
+    chunk_bytes : int, default=None
+        Budget for the two stacks of one chunk; None means ``CHUNK_BYTES``.
+
+    Returns
+    -------
+    chunks : list of ndarray of int
+        Sample indices, every chunk in order of decreasing length.
+    """
+    per_sample = 2 * (n_steps + 1) * n_hidden * itemsize
+    size = max(1, (chunk_bytes or CHUNK_BYTES) // per_sample)
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    return [order[start : start + size] for start in range(0, len(order), size)]
 
 
 @dataclass(frozen=True)
@@ -165,14 +206,17 @@ class TargetSet:
     weights: np.ndarray
 
 
-def _normalised(weights):
-    total = weights.sum()
+def _normalised(weights, total):
+    if total is None:
+        total = weights.sum()
     if not total > 0:
         raise ValueError("There is no target with a positive sample weight.")
     return weights / total
 
 
-def final_window_targets(y, sample_weight, batch, n_target_steps, per_output):
+def final_window_targets(
+    y, sample_weight, batch, n_target_steps, per_output, total=None
+):
     """Targets that must hold at each of the last ``n_target_steps`` steps.
 
     A sample's own timeline is its real input steps followed by the settle
@@ -190,6 +234,9 @@ def final_window_targets(y, sample_weight, batch, n_target_steps, per_output):
     per_output : bool
         Whether every output unit is a separate entry of the loss (squared
         error) or the outputs form one entry (cross-entropy).
+    total : float, default=None
+        Sum of the weights of all target entries of the data set, when the
+        batch is one chunk of it; None means this batch's own sum.
 
     Returns
     -------
@@ -217,10 +264,10 @@ def final_window_targets(y, sample_weight, batch, n_target_steps, per_output):
     weights = weights[:, :, None].astype(y.dtype)
     if per_output:
         weights = np.repeat(weights, y.shape[1], axis=2)
-    return TargetSet(steps, values, _normalised(weights))
+    return TargetSet(steps, values, _normalised(weights, total))
 
 
-def sequence_targets(Y, sample_weight, batch):
+def sequence_targets(Y, sample_weight, batch, total=None):
     """Targets at every input step, NaN meaning "no target here".
 
     Parameters
@@ -229,6 +276,8 @@ def sequence_targets(Y, sample_weight, batch):
         Per-step targets in the original sample order, NaN where there is none.
     sample_weight : ndarray of shape (n,)
     batch : SequenceBatch
+    total : float, default=None
+        As for :func:`final_window_targets`.
 
     Returns
     -------
@@ -241,10 +290,66 @@ def sequence_targets(Y, sample_weight, batch):
     values = np.where(has_target, Y, 0)[steps - 1]
     sw = sample_weight[batch.order][None, :, None]
     weights = (has_target[steps - 1] * sw).astype(Y.dtype)
-    return TargetSet(steps, values, _normalised(weights))
+    return TargetSet(steps, values, _normalised(weights, total))
 
 
-def forward(params, batch, activation):
+class Workspace:
+    """Arrays kept from one call to the next.
+
+    A fresh stack of tens of megabytes costs a page fault per 4 kB page every
+    time it is touched for the first time; reusing one costs nothing.
+    """
+
+    def __init__(self):
+        self.arrays = {}
+
+    def array(self, name, shape, dtype):
+        """An uninitialised array of this shape and dtype, reused when possible."""
+        array = self.arrays.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = self.arrays[name] = np.empty(shape, dtype=dtype)
+        return array
+
+
+class FinalWindowTargets:
+    """Builds each chunk's final-window targets, normalised over all samples.
+
+    Every sample has ``n_target_steps`` target steps (times ``K`` entries when
+    ``per_output``), so the data set's total weight is known up front.
+    """
+
+    def __init__(self, y, sample_weight, n_target_steps, per_output):
+        self.y = y
+        self.sample_weight = sample_weight
+        self.n_target_steps = n_target_steps
+        self.per_output = per_output
+        entries = n_target_steps * (y.shape[1] if per_output else 1)
+        self.total = float(sample_weight.sum()) * entries
+
+    def __call__(self, batch):
+        return final_window_targets(
+            self.y,
+            self.sample_weight,
+            batch,
+            self.n_target_steps,
+            self.per_output,
+            self.total,
+        )
+
+
+class SequenceTargets:
+    """Builds each chunk's per-step targets, normalised over all samples."""
+
+    def __init__(self, Y, sample_weight):
+        self.Y = Y
+        self.sample_weight = sample_weight
+        self.total = float((~np.isnan(Y)).sum(axis=(1, 2)) @ sample_weight)
+
+    def __call__(self, batch):
+        return sequence_targets(self.Y, self.sample_weight, batch, self.total)
+
+
+def forward(params, batch, activation, workspace=None):
     """Run the net over the batch and return the stack of hidden states.
 
     Parameters
@@ -254,6 +359,8 @@ def forward(params, batch, activation):
     batch : SequenceBatch
     activation : str
         Key of ``ACTIVATIONS``.
+    workspace : Workspace, default=None
+        Where to take the stack from; None allocates a new one.
 
     Returns
     -------
@@ -264,7 +371,8 @@ def forward(params, batch, activation):
     T, n, _ = batch.inputs.shape
     recurrent_weights = params["recurrent_weights"]
     hidden_bias = params["hidden_bias"]
-    states = np.empty((batch.n_steps + 1, n, len(hidden_bias)), dtype=batch.inputs.dtype)
+    shape = (batch.n_steps + 1, n, len(hidden_bias))
+    states = (workspace or Workspace()).array("states", shape, batch.inputs.dtype)
     states[0] = params["initial_state"]
     # Everything that does not depend on the previous step is one product:
     # the input projections of all steps, written straight into the stack.
@@ -272,17 +380,45 @@ def forward(params, batch, activation):
     states[1 : T + 1] += hidden_bias
     states[T + 1 :] = hidden_bias  # settle steps: no input
     activate = ACTIVATIONS[activation]
+    recurrent_input = np.empty_like(states[0])
     for t in range(1, batch.n_steps + 1):
         k = batch.running(t)
+        np.matmul(states[t - 1, :k], recurrent_weights, out=recurrent_input[:k])
         pre_activation = states[t, :k]
-        pre_activation += states[t - 1, :k] @ recurrent_weights
+        pre_activation += recurrent_input[:k]
         activate(pre_activation)
         if k < n:
             states[t, k:] = states[t - 1, k:]
     return states
 
 
-def backward(params, batch, states, target_steps, d_target_states, activation, grads):
+def activation_slopes(states, batch, activation, workspace=None):
+    """f'(a_t) for every step, from the stack, zero for frozen rows.
+
+    One vectorised pass over the whole stack instead of one per step.
+
+    Returns
+    -------
+    slopes : ndarray of shape (L, n, H)
+    """
+    slopes = (workspace or Workspace()).array("slopes", states[1:].shape, states.dtype)
+    DERIVATIVES[activation](states[1:], slopes)
+    if batch.n_running[-1] < batch.n_samples:
+        for t in range(1, batch.n_input_steps + 1):
+            slopes[t - 1, batch.running(t) :] = 0
+    return slopes
+
+
+def backward(
+    params,
+    batch,
+    states,
+    target_steps,
+    d_target_states,
+    activation,
+    grads,
+    workspace=None,
+):
     """Peel the stack from the last step to the first, filling ``grads``.
 
     Parameters
@@ -301,13 +437,15 @@ def backward(params, batch, states, target_steps, d_target_states, activation, g
         Views to write the gradients of the recurrent part into
         (``input_weights``, ``recurrent_weights``, ``hidden_bias``,
         ``initial_state``).
+    workspace : Workspace, default=None
+        Where to take the stack of deltas from; None allocates a new one.
     """
     T, n, d = batch.inputs.shape
     n_hidden = states.shape[2]
     transposed_recurrent = params["recurrent_weights"].T
-    derivative = DERIVATIVES[activation]
-    # deltas[t - 1] = d loss / d pre-activation at step t; zero for frozen rows.
-    deltas = np.zeros_like(states[1:])
+    # deltas[t - 1] = d loss / d pre-activation at step t. It starts as the
+    # activation's slope and is multiplied in place by d loss / d state.
+    deltas = activation_slopes(states, batch, activation, workspace)
     d_state = np.zeros_like(states[0])  # d loss / d state, carried back in time
     next_target = len(target_steps) - 1
     for t in range(batch.n_steps, 0, -1):
@@ -317,25 +455,33 @@ def backward(params, batch, states, target_steps, d_target_states, activation, g
             next_target -= 1
         k = batch.running(t)
         delta = deltas[t - 1, :k]
-        np.copyto(delta, d_state[:k])
-        derivative(states[t, :k], delta)  # back through the activation
+        delta *= d_state[:k]  # back through the activation
         # Carry to step t - 1; a frozen row passes its gradient on unchanged.
         np.matmul(delta, transposed_recurrent, out=d_state[:k])
     # Shared weights: the sum over steps of each copy's gradient, one product each.
     flat_deltas = deltas.reshape(-1, n_hidden)
-    np.matmul(states[:-1].reshape(-1, n_hidden).T, flat_deltas, out=grads["recurrent_weights"])
+    np.matmul(
+        states[:-1].reshape(-1, n_hidden).T, flat_deltas, out=grads["recurrent_weights"]
+    )
     np.matmul(
         batch.inputs.reshape(-1, d).T,
         flat_deltas[: T * n],
         out=grads["input_weights"],
     )
-    np.sum(flat_deltas, axis=0, out=grads["hidden_bias"])
+    # A product with ones sums the rows faster than np.sum along axis 0.
+    np.matmul(
+        np.ones(len(flat_deltas), flat_deltas.dtype),
+        flat_deltas,
+        out=grads["hidden_bias"],
+    )
     # The initial state is shared by all samples.
     np.sum(d_state, axis=0, out=grads["initial_state"])
 
 
-def loss_and_gradient(params, batch, targets, activation, loss, alpha, grads):
-    """Loss and its gradient with respect to every parameter.
+def data_loss_and_gradient(
+    params, batch, targets, activation, loss, grads, workspace=None
+):
+    """Loss of the batch's targets and its gradient with respect to every parameter.
 
     Parameters
     ----------
@@ -346,21 +492,23 @@ def loss_and_gradient(params, batch, targets, activation, loss, alpha, grads):
         Key of ``ACTIVATIONS``.
     loss : str
         Key of ``LOSS_FUNCTIONS``.
-    alpha : float
-        Strength of the L2 penalty ``alpha / 2 * ||W||^2`` on the weight matrices.
     grads : dict of ndarray
         Views (from :meth:`ParameterLayout.unpack`) the gradient is written into.
+    workspace : Workspace, default=None
+        Reusable stacks.
 
     Returns
     -------
     loss_value : float
     """
-    states = forward(params, batch, activation)
+    states = forward(params, batch, activation, workspace)
     target_states = states[targets.steps]
     output_weights = params["output_weights"]
     outputs = target_states @ output_weights
     outputs += params["output_bias"]
-    loss_value, d_outputs = LOSS_FUNCTIONS[loss](outputs, targets.values, targets.weights)
+    loss_value, d_outputs = LOSS_FUNCTIONS[loss](
+        outputs, targets.values, targets.weights
+    )
 
     # The output layer sees all target steps at once.
     n_hidden, n_outputs = output_weights.shape
@@ -371,53 +519,145 @@ def loss_and_gradient(params, batch, targets, activation, loss, alpha, grads):
     )
     np.sum(d_outputs, axis=(0, 1), out=grads["output_bias"])
     d_target_states = d_outputs @ output_weights.T
-    backward(params, batch, states, targets.steps, d_target_states, activation, grads)
+    backward(
+        params,
+        batch,
+        states,
+        targets.steps,
+        d_target_states,
+        activation,
+        grads,
+        workspace,
+    )
+    return loss_value
 
+
+def add_penalty(params, alpha, grads):
+    """Add ``alpha / 2 * ||W||^2`` of the weight matrices to ``grads``; return it."""
+    penalty = 0.0
     for name in WEIGHT_NAMES:
         weights = params[name]
-        loss_value += 0.5 * alpha * float(np.vdot(weights, weights))
+        penalty += 0.5 * alpha * float(np.vdot(weights, weights))
         grads[name] += alpha * weights
-    return loss_value
+    return penalty
 
 
 class Objective:
     """The function L-BFGS minimises: flat float64 vector in, loss and gradient out.
 
+    The samples are processed in chunks (see :func:`plan_chunks`), so the
+    stacks of one chunk at a time are in memory; the chunks can run on
+    ``n_jobs`` threads (numpy releases the GIL), and their losses and
+    gradients are summed in chunk order, so the result does not depend on
+    ``n_jobs``.
+
     Parameters
     ----------
     layout : ParameterLayout
-    batch : SequenceBatch
-    targets : TargetSet
+    X : ndarray of shape (n, T, d)
+        Sequences, NaN-padded; only the rows named in ``chunks`` are used.
+    lengths : ndarray of shape (n,)
+    chunks : list of ndarray of int
+        Sample indices of every chunk, each in order of decreasing length.
+    n_settle_steps : int
+    make_targets : callable
+        ``make_targets(batch)`` returns the ``TargetSet`` of a chunk,
+        normalised over the whole data set.
     activation, loss : str
     alpha : float
+        Strength of the L2 penalty on the weight matrices.
     free : ndarray of shape (layout.size,) or None
         1 for parameters that are learned, 0 for those held at their starting
         value. Zeroing their gradient keeps them fixed, the way backprop keeps
         any linear constraint.
+    n_jobs : int or None
+        Threads for the chunks; None or 1 runs them in turn.
     """
 
-    def __init__(self, layout, batch, targets, activation, loss, alpha, free=None):
+    def __init__(
+        self,
+        layout,
+        X,
+        lengths,
+        chunks,
+        n_settle_steps,
+        make_targets,
+        activation,
+        loss,
+        alpha,
+        free=None,
+        n_jobs=None,
+    ):
         self.layout = layout
-        self.batch = batch
-        self.targets = targets
+        self.X = X
+        self.lengths = lengths
+        self.chunks = chunks
+        self.n_settle_steps = n_settle_steps
+        self.make_targets = make_targets
         self.activation = activation
         self.loss = loss
         self.alpha = alpha
         self.free = free
-        self.dtype = batch.inputs.dtype
+        self.n_jobs = n_jobs
+        self.dtype = X.dtype
+        # Small data is laid out once; large data chunk by chunk on every call,
+        # so that no second copy of it is held.
+        self._laid_out = None
+        if X.nbytes <= CACHE_BYTES:
+            self._laid_out = [self._lay_out(rows) for rows in chunks]
+        self._workspaces = []  # free workspaces, one per thread at most
+
+    def _lay_out(self, rows):
+        batch = make_batch(self.X, self.lengths, self.n_settle_steps, rows)
+        return batch, self.make_targets(batch)
+
+    def chunk_loss_and_gradient(self, params, index):
+        """Loss and flat gradient of the data term of chunk ``index``."""
+        if self._laid_out is None:
+            batch, targets = self._lay_out(self.chunks[index])
+        else:
+            batch, targets = self._laid_out[index]
+        # list.pop and list.append are atomic, so threads share the pool safely.
+        try:
+            workspace = self._workspaces.pop()
+        except IndexError:
+            workspace = Workspace()
+        try:
+            grad = np.empty(self.layout.size, dtype=self.dtype)
+            loss_value = data_loss_and_gradient(
+                params,
+                batch,
+                targets,
+                self.activation,
+                self.loss,
+                self.layout.unpack(grad),
+                workspace,
+            )
+        finally:
+            self._workspaces.append(workspace)
+        return loss_value, grad
 
     def __call__(self, theta):
-        params = self.layout.unpack(theta.astype(self.dtype, copy=False))
-        grad = np.empty(self.layout.size, dtype=self.dtype)
-        loss_value = loss_and_gradient(
-            params,
-            self.batch,
-            self.targets,
-            self.activation,
-            self.loss,
-            self.alpha,
-            self.layout.unpack(grad),
-        )
+        params = self.layout.unpack(theta.astype(self.dtype))
+        indices = range(len(self.chunks))
+        if len(self.chunks) > 1 and self.n_jobs not in (None, 1):
+            # One BLAS thread per chunk: threads of ours on top of BLAS's own
+            # would compete for the same cores.
+            with threadpool_limits(limits=1, user_api="blas"):
+                results = Parallel(n_jobs=self.n_jobs, backend="threading")(
+                    delayed(self.chunk_loss_and_gradient)(params, i) for i in indices
+                )
+        else:
+            results = [self.chunk_loss_and_gradient(params, i) for i in indices]
+        loss_value, grad = results[0]
+        for chunk_loss, chunk_grad in results[1:]:
+            loss_value += chunk_loss
+            grad += chunk_grad
+        loss_value += add_penalty(params, self.alpha, self.layout.unpack(grad))
         if self.free is not None:
             grad *= self.free
         return loss_value, grad.astype(np.float64, copy=False)
+
+    def __getstate__(self):
+        # Workspaces are scratch memory: not worth sending to another process.
+        return {**self.__dict__, "_workspaces": []}

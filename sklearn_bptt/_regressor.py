@@ -6,8 +6,22 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from ._base import BaseBPTT, fill_shared_docs, unsort
-from ._engine import final_window_targets, sequence_targets
+from ._base import BaseBPTT, fill_shared_docs
+from ._engine import FinalWindowTargets, SequenceTargets
+
+
+def _final_outputs(batch, states, params):
+    """Outputs after the last step, shape (n, K)."""
+    return states[-1] @ params["output_weights"] + params["output_bias"]
+
+
+def _step_outputs(batch, states, params):
+    """Outputs at every input step, shape (n, T, K), NaN past each sequence's end."""
+    T = batch.n_input_steps
+    outputs = states[1 : T + 1] @ params["output_weights"] + params["output_bias"]
+    outputs = outputs.transpose(1, 0, 2)
+    outputs[np.arange(T)[None, :] >= batch.lengths[:, None]] = np.nan
+    return outputs
 
 
 @fill_shared_docs
@@ -232,11 +246,11 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             )
         return y
 
-    def _target_set(self, y, sample_weight, batch):
+    def _make_targets(self, y, sample_weight):
         if self.output == "sequence":
-            return sequence_targets(y, sample_weight, batch)
-        return final_window_targets(
-            y, sample_weight, batch, self.n_target_steps, per_output=True
+            return SequenceTargets(y, sample_weight)
+        return FinalWindowTargets(
+            y, sample_weight, self.n_target_steps, per_output=True
         )
 
     def predict(self, X):
@@ -256,17 +270,10 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             step and the current ``n_settle_steps``. With ``output="sequence"``:
             ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps.
         """
-        batch, states, params = self._forward(X)
-        weights, bias = params["output_weights"], params["output_bias"]
         if self.output == "last":
-            y_pred = unsort(states[-1] @ weights + bias, batch)
+            y_pred = self._predict_rows(X, _final_outputs)
             return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
-
-        # (T, n, K) outputs at every input step, then sample-major.
-        T = batch.n_input_steps
-        outputs = (states[1 : T + 1] @ weights + bias).transpose(1, 0, 2)
-        outputs[np.arange(T)[None, :] >= batch.lengths[:, None]] = np.nan
-        y_pred = unsort(outputs, batch)
+        y_pred = self._predict_rows(X, _step_outputs)
         if self.n_outputs_ == 1 and self._sequence_target_ndim == 2:
             return y_pred[:, :, 0]
         return y_pred

@@ -1,5 +1,7 @@
 """Validation of sequence arrays: shapes, padding and feature counts."""
 
+import hashlib
+
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, check_array
 
@@ -53,7 +55,9 @@ def check_sequences(estimator, X, *, reset):
         )
     n_samples, n_timesteps, n_features = X.shape
     if n_timesteps == 0:
-        raise ValueError(f"X has 0 time steps (shape={X.shape}); at least 1 is required.")
+        raise ValueError(
+            f"X has 0 time steps (shape={X.shape}); at least 1 is required."
+        )
     if n_features == 0:
         raise ValueError(
             f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
@@ -128,34 +132,41 @@ def check_recurrent_mask(recurrent_mask, n_hidden):
     return mask
 
 
-def merge_duplicates(X, y, lengths, sample_weight):
-    """Merge identical samples, drop weightless ones, and sort the rest canonically.
+def canonical_samples(X, y, sample_weight):
+    """Merge identical samples, drop weightless ones, and order the rest canonically.
 
-    Samples with the same sequence and the same target become one sample
-    whose weight is the sum of theirs, and the samples are put in the order of
-    their bytes. The objective is then computed on the same arrays whatever
-    the order of the samples and whether a sample is repeated k times or
-    weighted by k, so those fits give identical models (L-BFGS on a
-    non-convex loss would otherwise let rounding differences grow into
-    different solutions). It also saves the work of repeated samples.
+    Samples with the same sequence and the same target count as one sample
+    whose weight is the sum of theirs, and samples are ordered by a digest of
+    their bytes. The objective is then computed on the same rows in the same
+    order whatever the order of the samples and whether a sample is repeated
+    k times or weighted by k, so those fits give identical models (L-BFGS on
+    a non-convex loss would otherwise let rounding differences grow into
+    different solutions). It also saves the work of repeated samples. X is
+    not copied.
 
     Parameters
     ----------
     X : ndarray of shape (n, T, d)
-    y : ndarray of shape (n, ...), same dtype as X
-    lengths : ndarray of shape (n,)
+    y : ndarray of shape (n, ...)
     sample_weight : ndarray of shape (n,)
 
     Returns
     -------
-    X, y, lengths, sample_weight : ndarrays with the merged samples.
+    rows : ndarray of int
+        One index per distinct weighted sample, in canonical order.
+    weights : ndarray of shape (len(rows),)
+        Summed weight of each.
     """
-    keep = sample_weight > 0
-    X, y, lengths, sample_weight = X[keep], y[keep], lengths[keep], sample_weight[keep]
-    rows = np.ascontiguousarray(
-        np.concatenate([X.reshape(len(X), -1), y.reshape(len(y), -1)], axis=1)
+    kept = np.flatnonzero(sample_weight > 0)
+    # A 128-bit BLAKE2 digest per sample: equal digests mean equal samples
+    # (a collision is far less likely than a hardware error).
+    digests = np.frombuffer(
+        b"".join(
+            hashlib.blake2b(X[i].tobytes() + y[i].tobytes(), digest_size=16).digest()
+            for i in kept
+        ),
+        dtype="V16",
     )
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    merged_weight = np.bincount(inverse.ravel(), weights=sample_weight)
-    return X[first], y[first], lengths[first], merged_weight.astype(sample_weight.dtype)
+    _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
+    weights = np.bincount(inverse.ravel(), weights=sample_weight[kept])
+    return kept[first], weights.astype(sample_weight.dtype)

@@ -47,7 +47,9 @@ def test_string_labels_and_probabilities(sign_model):
     assert proba.shape == (len(X_test), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
     np.testing.assert_allclose(model.predict_log_proba(X_test), np.log(proba))
-    np.testing.assert_array_equal(model.predict(X_test), model.classes_[proba.argmax(axis=1)])
+    np.testing.assert_array_equal(
+        model.predict(X_test), model.classes_[proba.argmax(axis=1)]
+    )
 
 
 def test_trajectory_covers_input_and_settle_steps(sign_model):
@@ -56,7 +58,9 @@ def test_trajectory_covers_input_and_settle_steps(sign_model):
     n_steps = X_test.shape[1] + model.n_settle_steps
     assert path.hidden_states.shape == (5, n_steps + 1, model.n_hidden)
     assert path.proba.shape == (5, n_steps + 1, 2)
-    np.testing.assert_allclose(path.hidden_states[:, 0], np.tile(model.initial_state_, (5, 1)))
+    np.testing.assert_allclose(
+        path.hidden_states[:, 0], np.tile(model.initial_state_, (5, 1))
+    )
     # The last step of the trajectory is what predict_proba reads.
     np.testing.assert_allclose(path.proba[:, -1], model.predict_proba(X_test[:5]))
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from sklearn_bptt._engine import (
+    FinalWindowTargets,
     Objective,
     ParameterLayout,
-    final_window_targets,
-    make_batch,
-    sequence_targets,
+    SequenceTargets,
+    plan_chunks,
 )
 from sklearn_bptt._functions import ACTIVATIONS
 
@@ -42,18 +42,17 @@ def make_problem(activation, target_mode, loss, padded, constrained, weighted, s
     sample_weight = rng.uniform(0.2, 3, N_SAMPLES) if weighted else np.ones(N_SAMPLES)
 
     settle, window = TARGET_MODES[target_mode]
-    batch = make_batch(X, lengths, settle)
     if target_mode == "sequence":
         Y = rng.normal(size=(N_SAMPLES, N_STEPS, N_OUTPUTS))
         Y[rng.uniform(size=Y.shape) < 0.3] = np.nan  # NaN: no target here
         Y[np.arange(N_STEPS)[None, :] >= lengths[:, None]] = np.nan
-        targets = sequence_targets(Y, sample_weight, batch)
+        make_targets = SequenceTargets(Y, sample_weight)
     elif loss == "cross_entropy":
         y = np.eye(N_OUTPUTS)[rng.randint(N_OUTPUTS, size=N_SAMPLES)]
-        targets = final_window_targets(y, sample_weight, batch, window, per_output=False)
+        make_targets = FinalWindowTargets(y, sample_weight, window, per_output=False)
     else:
         y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
-        targets = final_window_targets(y, sample_weight, batch, window, per_output=True)
+        make_targets = FinalWindowTargets(y, sample_weight, window, per_output=True)
 
     layout = ParameterLayout(N_FEATURES, N_HIDDEN, N_OUTPUTS)
     free = None
@@ -63,7 +62,23 @@ def make_problem(activation, target_mode, loss, padded, constrained, weighted, s
         mask = rng.uniform(size=(N_HIDDEN, N_HIDDEN)) < 0.6
         free[layout.slices["recurrent_weights"]] = mask.ravel()
         free[layout.slices["initial_state"]] = 0
-    objective = Objective(layout, batch, targets, activation, loss, alpha=0.05, free=free)
+    # Chunks of 2 samples: the gradient is summed over chunks as in a big fit.
+    n_steps = N_STEPS + settle
+    two_samples = 2 * (2 * (n_steps + 1) * N_HIDDEN * 8)  # their two stacks, in bytes
+    chunks = plan_chunks(lengths, n_steps, N_HIDDEN, 8, chunk_bytes=two_samples)
+    assert len(chunks) == 3
+    objective = Objective(
+        layout,
+        X,
+        lengths,
+        chunks,
+        settle,
+        make_targets,
+        activation,
+        loss,
+        alpha=0.05,
+        free=free,
+    )
     theta = rng.normal(scale=0.7, size=layout.size)
     return objective, theta, free
 
@@ -73,7 +88,9 @@ def finite_difference_gradient(objective, theta):
     for i in range(len(theta)):
         step = np.zeros_like(theta)
         step[i] = EPS
-        gradient[i] = (objective(theta + step)[0] - objective(theta - step)[0]) / (2 * EPS)
+        gradient[i] = (objective(theta + step)[0] - objective(theta - step)[0]) / (
+            2 * EPS
+        )
     return gradient
 
 
@@ -115,7 +132,9 @@ def test_cross_entropy_gradient(activation, target_mode, padded, constrained, we
 
 def test_finite_differences_detect_a_wrong_gradient():
     """The comparison fails when the gradient is off, so it can catch a bug."""
-    objective, theta, free = make_problem("tanh", "window", "squared_error", True, False, True)
+    objective, theta, free = make_problem(
+        "tanh", "window", "squared_error", True, False, True
+    )
 
     def off_by_a_little(theta):
         loss, gradient = objective(theta)
@@ -131,8 +150,12 @@ def test_fixed_parameters_stay_fixed_under_lbfgs():
     """Zeroed gradients keep masked weights and a fixed initial state unchanged."""
     from scipy.optimize import minimize
 
-    objective, theta, free = make_problem("tanh", "settle", "squared_error", True, True, False)
-    result = minimize(objective, theta, jac=True, method="L-BFGS-B", options={"maxiter": 50})
+    objective, theta, free = make_problem(
+        "tanh", "settle", "squared_error", True, True, False
+    )
+    result = minimize(
+        objective, theta, jac=True, method="L-BFGS-B", options={"maxiter": 50}
+    )
     assert result.nit > 5
     np.testing.assert_array_equal(result.x[free == 0], theta[free == 0])
     assert np.any(result.x[free == 1] != theta[free == 1])

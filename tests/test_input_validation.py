@@ -25,10 +25,16 @@ BAD_FIT_INPUT = {
     "no features": (np.ones((3, 2, 0)), np.ones(3), ValueError, "0 feature"),
     "inf": (np.where(X > 2, np.inf, X), y, ValueError, "infinity"),
     "NaN inside a sequence": (
-        with_nan(X, (3, 1)), y, ValueError, "NaN at sample 3, step 1, before the end"
+        with_nan(X, (3, 1)),
+        y,
+        ValueError,
+        "NaN at sample 3, step 1, before the end",
     ),
     "NaN in some features": (
-        with_nan(X, (2, 3, 0)), y, ValueError, "some but not all features of sample 2"
+        with_nan(X, (2, 3, 0)),
+        y,
+        ValueError,
+        "some but not all features of sample 2",
     ),
     "all padding": (with_nan(X, (5,)), y, ValueError, "Sample 5 of X is entirely NaN"),
     "sparse X": (sp.csr_matrix(np.ones((3, 2))), np.ones(3), TypeError, "Sparse data"),
@@ -55,12 +61,16 @@ def fitted():
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_wrong_feature_count_at_predict(fitted):
-    with pytest.raises(ValueError, match="X has 5 features, but BPTTRegressor is expecting 2"):
+    with pytest.raises(
+        ValueError, match="X has 5 features, but BPTTRegressor is expecting 2"
+    ):
         fitted.predict(np.ones((3, 4, 5)))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("case", ["1D X", "4D X", "inf", "NaN inside a sequence", "complex X"])
+@pytest.mark.parametrize(
+    "case", ["1D X", "4D X", "inf", "NaN inside a sequence", "complex X"]
+)
 def test_bad_predict_input(fitted, case):
     X_bad, _, error, message = BAD_FIT_INPUT[case]
     if X_bad.ndim == 3:
@@ -85,7 +95,9 @@ def test_sequence_targets_must_match_the_steps(y_bad, message):
 def test_sequence_targets_at_padding_are_an_error():
     X_padded = with_nan(X, (1, slice(2, None)))
     Y = np.ones((10, 4))
-    with pytest.raises(ValueError, match="target at sample 1, step 2, where X is padding"):
+    with pytest.raises(
+        ValueError, match="target at sample 1, step 2, where X is padding"
+    ):
         BPTTRegressor(output="sequence", max_iter=2).fit(X_padded, Y)
 
 

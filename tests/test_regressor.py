@@ -231,7 +231,9 @@ def test_restarts_keep_the_best_and_ignore_n_jobs():
             BPTTRegressor(n_hidden=4, max_iter=30, random_state=seed).fit(X, y).loss_
             for seed in range(3)
         ]
-    np.testing.assert_array_equal(serial.recurrent_weights_, parallel.recurrent_weights_)
+    np.testing.assert_array_equal(
+        serial.recurrent_weights_, parallel.recurrent_weights_
+    )
     assert serial.loss_ == parallel.loss_
     assert serial.loss_ <= max(single)
 
