@@ -107,7 +107,12 @@ PARAMETER_NAMES = (
 
 @dataclass
 class _Run:
-    """What one L-BFGS run leaves: its parameters and how it got there."""
+    """What one L-BFGS run leaves: its parameters and how it got there.
+
+    ``stopped`` is None when L-BFGS ended by itself, ``"non-finite"`` when the
+    loss or gradient overflowed, ``"interrupted"`` on KeyboardInterrupt; the
+    run then holds the best finite parameters it evaluated.
+    """
 
     theta: np.ndarray
     loss: float
@@ -115,6 +120,33 @@ class _Run:
     loss_curve: list
     status: int
     message: str
+    stopped: str = None
+
+
+class _NonFiniteLoss(Exception):
+    """Raised inside L-BFGS to stop it when the loss or gradient is not finite."""
+
+
+class _BestPoint:
+    """Wraps the objective: remembers the best finite point, stops on overflow.
+
+    A net whose dynamics explode (large weights, relu, long sequences) can
+    overflow at a trial point of the line search; the run then ends at the
+    best finite point seen rather than with NaN parameters.
+    """
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.loss = np.inf
+        self.theta = None
+
+    def __call__(self, theta):
+        loss, grad = self.objective(theta)
+        if not (np.isfinite(loss) and np.isfinite(grad).all()):
+            raise _NonFiniteLoss
+        if loss < self.loss:
+            self.loss, self.theta = loss, theta.copy()
+        return loss, grad
 
 
 def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
@@ -126,14 +158,25 @@ def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
         if verbose:
             print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
 
-    result = scipy.optimize.minimize(
-        objective,
-        theta,
-        method="L-BFGS-B",
-        jac=True,
-        callback=record,
-        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
-    )
+    best = _BestPoint(objective)
+    try:
+        result = scipy.optimize.minimize(
+            best,
+            theta,
+            method="L-BFGS-B",
+            jac=True,
+            callback=record,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        )
+    except (_NonFiniteLoss, KeyboardInterrupt) as stop:
+        if best.theta is None:
+            raise ValueError(
+                "The loss is not finite at the starting parameters: the inputs are "
+                "too large for the network. Scale the features (for example with "
+                "sklearn_bptt.preprocessing.SequenceStandardScaler)."
+            ) from None
+        stopped = "interrupted" if isinstance(stop, KeyboardInterrupt) else "non-finite"
+        return _Run(best.theta, best.loss, len(loss_curve), loss_curve, 0, "", stopped)
     return _Run(
         result.x,
         float(result.fun),
@@ -265,8 +308,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self.n_jobs if len(starts) == 1 else None,
         )
         fit_options = (self.max_iter, self.max_fun, self.tol, self.verbose)
-        if len(starts) == 1:
-            runs = [_run_lbfgs(objective, starts[0], *fit_options)]
+        if len(starts) == 1 or self.n_jobs in (None, 1):
+            runs = []
+            for theta in starts:
+                runs.append(_run_lbfgs(objective, theta, *fit_options))
+                if runs[-1].stopped == "interrupted":
+                    break  # Ctrl-C ends the whole fit, not one start
         else:
             runs = Parallel(n_jobs=self.n_jobs)(
                 delayed(_run_lbfgs)(objective, theta, *fit_options) for theta in starts
@@ -279,14 +326,33 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = best.n_iter
         self.loss_ = best.loss
         self.loss_curve_ = best.loss_curve
-        if best.status == 1:
+        self._warn_about_stop(best)
+        return self
+
+    def _warn_about_stop(self, run):
+        if run.stopped == "interrupted":
             warnings.warn(
-                f"L-BFGS stopped before converging ({best.message}); increase "
+                f"Fit interrupted by KeyboardInterrupt after {run.n_iter} "
+                "iterations; the model holds the best parameters found so far.",
+                UserWarning,
+                stacklevel=4,
+            )
+        elif run.stopped == "non-finite":
+            warnings.warn(
+                f"The loss overflowed after {run.n_iter} L-BFGS iterations (the "
+                "network's dynamics exploded); the fit stopped at the best finite "
+                "parameters found. Scaling the inputs, a larger alpha or the tanh "
+                "activation usually prevent this.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        elif run.status == 1:
+            warnings.warn(
+                f"L-BFGS stopped before converging ({run.message}); increase "
                 f"max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}).",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        return self
 
     def _starting_points(self, layout, warm):
         """Flat parameter vectors to start L-BFGS from."""

@@ -624,15 +624,18 @@ class Objective:
             workspace = Workspace()
         try:
             grad = np.empty(self.layout.size, dtype=self.dtype)
-            loss_value = data_loss_and_gradient(
-                params,
-                batch,
-                targets,
-                self.activation,
-                self.loss,
-                self.layout.unpack(grad),
-                workspace,
-            )
+            # Exploding dynamics may overflow; the caller checks the result
+            # for non-finite values instead of numpy warning about them.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss_value = data_loss_and_gradient(
+                    params,
+                    batch,
+                    targets,
+                    self.activation,
+                    self.loss,
+                    self.layout.unpack(grad),
+                    workspace,
+                )
         finally:
             self._workspaces.append(workspace)
         return loss_value, grad
@@ -650,10 +653,11 @@ class Objective:
         else:
             results = [self.chunk_loss_and_gradient(params, i) for i in indices]
         loss_value, grad = results[0]
-        for chunk_loss, chunk_grad in results[1:]:
-            loss_value += chunk_loss
-            grad += chunk_grad
-        loss_value += add_penalty(params, self.alpha, self.layout.unpack(grad))
+        with np.errstate(over="ignore", invalid="ignore"):
+            for chunk_loss, chunk_grad in results[1:]:
+                loss_value += chunk_loss
+                grad += chunk_grad
+            loss_value += add_penalty(params, self.alpha, self.layout.unpack(grad))
         if self.free is not None:
             grad *= self.free
         return loss_value, grad.astype(np.float64, copy=False)
