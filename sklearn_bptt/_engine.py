@@ -643,15 +643,17 @@ class Objective:
     def __call__(self, theta):
         params = self.layout.unpack(theta.astype(self.dtype))
         indices = range(len(self.chunks))
-        if len(self.chunks) > 1 and self.n_jobs not in (None, 1):
-            # One BLAS thread per chunk: threads of ours on top of BLAS's own
-            # would compete for the same cores.
+        if len(self.chunks) == 1:
+            results = [self.chunk_loss_and_gradient(params, 0)]
+        else:
+            # One BLAS thread per chunk, whatever n_jobs is: our threads on top
+            # of BLAS's own would compete for the same cores, and BLAS sums in
+            # a different order on a different number of threads, which would
+            # make the result depend on n_jobs.
             with threadpool_limits(limits=1, user_api="blas"):
-                results = Parallel(n_jobs=self.n_jobs, backend="threading")(
+                results = Parallel(n_jobs=self.n_jobs or 1, backend="threading")(
                     delayed(self.chunk_loss_and_gradient)(params, i) for i in indices
                 )
-        else:
-            results = [self.chunk_loss_and_gradient(params, i) for i in indices]
         loss_value, grad = results[0]
         with np.errstate(over="ignore", invalid="ignore"):
             for chunk_loss, chunk_grad in results[1:]:
