@@ -200,6 +200,145 @@ def bench_growth(repeats, n_iter=10):
     )
 
 
+def torch_model(model, layout, theta):
+    """nn.RNN + nn.Linear + a learned h0 holding our parameters ``theta``."""
+    import torch
+
+    params = layout.unpack(theta)
+    n_features, n_hidden = params["input_weights"].shape
+    rnn = torch.nn.RNN(n_features, n_hidden, nonlinearity="tanh", batch_first=True)
+    readout = torch.nn.Linear(n_hidden, 1)
+    rnn = rnn.double()
+    readout = readout.double()
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.from_numpy(params["input_weights"].T))
+        rnn.weight_hh_l0.copy_(torch.from_numpy(params["recurrent_weights"].T))
+        rnn.bias_ih_l0.copy_(torch.from_numpy(params["hidden_bias"]))
+        rnn.bias_hh_l0.zero_()
+        readout.weight.copy_(torch.from_numpy(params["output_weights"].T))
+        readout.bias.copy_(torch.from_numpy(params["output_bias"]))
+    rnn.bias_hh_l0.requires_grad_(False)  # one hidden bias, as in our model
+    h0 = torch.nn.Parameter(torch.from_numpy(params["initial_state"].copy()))
+    return rnn, readout, h0
+
+
+def torch_loss(rnn, readout, h0, X, y, alpha):
+    """The regressor's loss: mean squared error / 2 plus alpha/2 ||W||^2 / n."""
+    n = X.shape[0]
+    _, last = rnn(X, h0.expand(1, n, -1).contiguous())
+    output = readout(last[0])[:, 0]
+    penalty = sum(
+        (w * w).sum() for w in (rnn.weight_ih_l0, rnn.weight_hh_l0, readout.weight)
+    )
+    return 0.5 * ((output - y) ** 2).mean() + 0.5 * alpha / n * penalty
+
+
+def torch_loss_value(*args):
+    import torch
+
+    with torch.no_grad():
+        return torch_loss(*args).item()
+
+
+def bench_against_torch(repeats, n=1000, T=50, d=3, H=32, n_iter=30, alpha=1e-4):
+    try:
+        import torch
+    except ImportError:
+        print("\nPyTorch is not installed: skipping the comparison with it.")
+        return
+    from threadpoolctl import threadpool_info
+
+    # numpy's own BLAS (SciPy may load another copy).
+    blas = next(
+        x
+        for x in threadpool_info()
+        if x["user_api"] == "blas" and "numpy" in x["filepath"]
+    )
+    torch.set_num_threads(blas["num_threads"])
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n, T, d))
+    y = X[:, -5:, 0].sum(axis=1)
+    model = BPTTRegressor(
+        n_hidden=H, max_iter=n_iter, tol=0, alpha=alpha, random_state=0
+    )
+    layout = ParameterLayout(d, H, 1)
+    theta = model._starting_points(layout, warm=False)[0]
+
+    ours = median_seconds(lambda: model.fit(X, y), repeats)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+
+    def torch_fit():
+        rnn, readout, h0 = torch_model(model, layout, theta)
+        params = [
+            p for p in (*rnn.parameters(), *readout.parameters(), h0) if p.requires_grad
+        ]
+        optimizer = torch.optim.LBFGS(
+            params,
+            lr=1,
+            max_iter=n_iter,
+            history_size=10,
+            line_search_fn="strong_wolfe",
+            tolerance_grad=0,
+            tolerance_change=0,
+        )
+
+        def closure():
+            optimizer.zero_grad()
+            loss = torch_loss(rnn, readout, h0, X_t, y_t, alpha)
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        return (
+            torch_loss_value(rnn, readout, h0, X_t, y_t, alpha),
+            optimizer,
+            rnn,
+            readout,
+            h0,
+        )
+
+    theirs = median_seconds(torch_fit, repeats)
+    torch_final, optimizer, rnn, readout, h0 = torch_fit()
+    torch_iters = optimizer.state[optimizer._params[0]]["n_iter"]
+    print_table(
+        f"Fit: {n_iter} L-BFGS iterations, n={n}, T={T}, d={d}, H={H}, float64, "
+        f"{blas['num_threads']} threads ({blas['internal_api']} {blas['version']}, "
+        f"{blas.get('architecture')}; OPENBLAS_CORETYPE="
+        f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')})",
+        ["", "iterations", "seconds", "final loss"],
+        [
+            [
+                "BPTTRegressor.fit (SciPy L-BFGS-B)",
+                model.n_iter_,
+                f"{ours:.2f}",
+                f"{model.loss_:.6g}",
+            ],
+            ["torch.optim.LBFGS", torch_iters, f"{theirs:.2f}", f"{torch_final:.6g}"],
+        ],
+    )
+    print(f"speed-up over torch: {theirs / ours:.2f}x")
+
+    X_big = rng.standard_normal((10 * n, T, d))
+    X_big_t = torch.from_numpy(X_big)
+    ours = median_seconds(lambda: model.predict(X_big), repeats)
+
+    def torch_predict():
+        with torch.no_grad():
+            h = h0.expand(1, len(X_big_t), -1).contiguous()
+            return readout(rnn(X_big_t, h)[1][0])
+
+    theirs = median_seconds(torch_predict, repeats)
+    print_table(
+        f"Predict: {len(X_big)} sequences of T={T}",
+        ["", "sequences per second"],
+        [
+            ["BPTTRegressor.predict", f"{len(X_big) / ours:,.0f}"],
+            ["torch forward (no_grad)", f"{len(X_big) / theirs:,.0f}"],
+        ],
+    )
+    print(f"speed-up over torch: {theirs / ours:.2f}x")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -212,6 +351,7 @@ def main(argv=None):
     bench_memory()
     bench_threads(repeats)
     bench_growth(max(1, repeats // 2))
+    bench_against_torch(max(1, repeats // 2))
 
 
 if __name__ == "__main__":
