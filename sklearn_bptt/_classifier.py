@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_consistent_length, column_or_1d
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets
 from ._functions import softmax
+from ._validation import check_no_missing_labels
 
 
 def _class_proba(states, params):
@@ -191,6 +192,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     def _validate_targets(self, y, X, lengths, sample_weight):
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
+        check_no_missing_labels(y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         weighted_classes = np.unique(y[sample_weight > 0])

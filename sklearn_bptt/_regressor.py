@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, SequenceTargets
+from ._validation import as_numeric_array, check_every_output_has_a_target
 
 
 def _final_outputs(batch, states, params):
@@ -206,6 +207,12 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             super()._check_target_window(lengths)
 
     def _validate_targets(self, y, X, lengths, sample_weight):
+        y = as_numeric_array(
+            y,
+            "y",
+            "BPTTRegressor needs numeric targets; for class labels use "
+            "BPTTAttractorClassifier.",
+        )
         if self.output == "last":
             y = check_array(
                 y, ensure_2d=False, allow_nd=True, dtype=X.dtype, input_name="y"
@@ -244,6 +251,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                 f"y has a target at sample {sample}, step {step}, where X is "
                 "padding; set y to NaN past the end of each sequence."
             )
+        check_every_output_has_a_target(y, sample_weight)
         return y
 
     def _make_targets(self, y, sample_weight):

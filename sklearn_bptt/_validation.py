@@ -3,12 +3,104 @@
 import hashlib
 
 import numpy as np
+from sklearn.utils._missing import is_pandas_na, is_scalar_nan
 from sklearn.utils.validation import _check_feature_names, check_array
 
 SHAPES_HELP = (
     "a 2D array (n_samples, n_features) or a 3D array "
     "(n_samples, n_timesteps, n_features)"
 )
+
+ENCODE_HELP = "Encode categorical features first, e.g. with OneHotEncoder."
+
+NAN_MEANING = {
+    "X": "NaN marks padding: whole steps at the end of a sequence",
+    "y": "NaN marks a step without a target, with output='sequence'",
+}
+
+
+def _nested_shape(value):
+    """Shape of nested lists, tuples and arrays, or None if it is ragged."""
+    if isinstance(value, np.ndarray):
+        return value.shape
+    if not isinstance(value, (list, tuple)):
+        return ()
+    shapes = {_nested_shape(item) for item in value}
+    if None in shapes or len(shapes) > 1:
+        return None
+    return (len(value),) + (shapes.pop() if shapes else ())
+
+
+def as_numeric_array(values, name, strings_help=ENCODE_HELP):
+    """Turn lists into an array and reject what is not numbers, naming the problem.
+
+    ``check_array`` would raise numpy's own errors for ragged lists and for
+    strings, and would silently turn ``None`` in an object array into NaN,
+    which here means padding. Arrays of numbers, DataFrames and sparse
+    matrices are returned unchanged for ``check_array``.
+
+    Parameters
+    ----------
+    values : array-like
+        ``X`` or ``y``.
+    name : str
+        Its name in the error messages.
+    strings_help : str, default=ENCODE_HELP
+        What to do about strings, for the error message.
+
+    Returns
+    -------
+    values : array-like
+        An ndarray if ``values`` was a list or tuple, else ``values`` itself.
+    """
+    if isinstance(values, (list, tuple)):
+        try:
+            values = np.asarray(values)
+        except ValueError as error:
+            if _nested_shape(values) is None:
+                raise ValueError(
+                    f"{name} holds sequences of different lengths (or different "
+                    "numbers of features), which do not form one array. Pad them "
+                    "at the end with NaN steps first, with "
+                    "sklearn_bptt.preprocessing.to_padded_array(sequences)."
+                ) from error
+            raise
+    kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if kind in ("U", "S"):
+        raise ValueError(
+            f"{name} contains strings (dtype {values.dtype}); the network needs "
+            f"numbers. {strings_help}"
+        )
+    if kind == "O":
+        # np.asarray: a pandas Series of objects is checked like an array.
+        _check_object_values(np.asarray(values), name, strings_help)
+    return values
+
+
+def _check_object_values(values, name, strings_help):
+    """Raise a ValueError naming the first missing value or string in an object array.
+
+    Other objects that are not numbers are left to ``check_array``, which
+    raises numpy's TypeError for them, as scikit-learn's checks expect.
+    """
+    is_bad = np.frompyfunc(
+        lambda v: v is None or is_pandas_na(v) or isinstance(v, (str, bytes)), 1, 1
+    )
+    bad = np.argwhere(is_bad(values).astype(bool))
+    if not len(bad):
+        return
+    index = tuple(int(i) for i in bad[0])
+    value = values[index]
+    if not isinstance(value, (str, bytes)):
+        meaning = f" ({NAN_MEANING[name]})" if name in NAN_MEANING else ""
+        raise ValueError(
+            f"{name} contains a missing value ({value!r}) at index {index}; the "
+            f"network needs numbers. Fill or drop missing values first{meaning}."
+        )
+    raise ValueError(
+        f"{name} contains strings ({value!r} at index {index}); the network "
+        f"needs numbers. {strings_help}"
+    )
 
 
 def check_sequences(estimator, X, *, reset):
@@ -34,19 +126,23 @@ def check_sequences(estimator, X, *, reset):
         Number of real steps of every sequence.
     """
     _check_feature_names(estimator, X, reset=reset)
-    if getattr(getattr(X, "dtype", None), "kind", None) in ("U", "S"):
-        raise ValueError(
-            f"X contains strings (dtype {X.dtype}); the network needs numbers. "
-            "Encode categorical features first, e.g. with OneHotEncoder."
+    X = as_numeric_array(X, "X")
+    try:
+        X = check_array(
+            X,
+            allow_nd=True,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            estimator=estimator,
+            input_name="X",
         )
-    X = check_array(
-        X,
-        allow_nd=True,
-        dtype=[np.float64, np.float32],
-        ensure_all_finite="allow-nan",
-        estimator=estimator,
-        input_name="X",
-    )
+    except ValueError as error:
+        # A DataFrame with a column of strings: numpy's own message.
+        if "could not convert string to float" not in str(error):
+            raise
+        raise ValueError(
+            f"X contains strings ({error}); the network needs numbers. {ENCODE_HELP}"
+        ) from error
     if X.ndim == 2:
         X = X[:, np.newaxis, :]
     elif X.ndim != 3:
@@ -119,9 +215,73 @@ def sequence_lengths(X):
     return lengths
 
 
+def check_every_output_has_a_target(Y, sample_weight):
+    """Raise a ValueError if an output unit has no weighted target at any step.
+
+    Such an output's weights would get no gradient but the penalty's, so
+    they would shrink towards zero and its predictions would mean nothing.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_timesteps, n_outputs)
+        Per-step targets, NaN meaning "no target here".
+    sample_weight : ndarray of shape (n_samples,)
+    """
+    targeted = ~np.isnan(Y) & (sample_weight > 0)[:, np.newaxis, np.newaxis]
+    if not targeted.any():
+        raise ValueError(
+            "y has no target: every entry is NaN or belongs to a sample of zero "
+            "weight. NaN means 'no target here'; at least one target is required."
+        )
+    untargeted = np.flatnonzero(~targeted.any(axis=(0, 1)))
+    if len(untargeted):
+        output = untargeted[0]
+        raise ValueError(
+            f"y has no target for output {output}: y[:, :, {output}] is NaN "
+            "(or its sample weight is zero) at every step of every sample, so "
+            "that output could not be learned. Drop it from y or give it "
+            "targets."
+        )
+
+
+def check_no_missing_labels(y):
+    """Raise a ValueError naming the first sample whose class label is missing.
+
+    Catches None, NaN and ``pd.NA`` in object arrays, which would otherwise fail deep
+    inside sorting (``'<' not supported between ...``), and NaN or infinity
+    in float arrays, which scikit-learn would cast to integers (with a
+    RuntimeWarning) before rejecting them.
+    """
+    if y.dtype.kind == "f":
+        missing = np.flatnonzero(~np.isfinite(y))
+    elif y.dtype.kind == "O":
+        is_missing = np.frompyfunc(
+            lambda v: v is None or is_scalar_nan(v) or is_pandas_na(v), 1, 1
+        )
+        missing = np.flatnonzero(is_missing(y).astype(bool))
+    else:
+        return
+    if len(missing):
+        sample = missing[0]
+        label = y[sample].item() if isinstance(y[sample], np.generic) else y[sample]
+        raise ValueError(
+            f"y has a missing or non-finite label ({label!r}) at sample "
+            f"{sample}; every sample needs a class label."
+        )
+
+
 def check_recurrent_mask(recurrent_mask, n_hidden):
     """Validate a 0/1 mask of the recurrent weights; return it as float64."""
-    mask = check_array(recurrent_mask, dtype=np.float64, input_name="recurrent_mask")
+    mask = check_array(
+        as_numeric_array(recurrent_mask, "recurrent_mask"),
+        dtype=np.float64,
+        ensure_2d=False,
+        allow_nd=True,
+        ensure_min_samples=0,
+        ensure_min_features=0,
+        ensure_all_finite=False,  # NaN and inf fail the 0/1 test below
+        input_name="recurrent_mask",
+    )
     if mask.shape != (n_hidden, n_hidden):
         raise ValueError(
             f"recurrent_mask must have shape (n_hidden, n_hidden) = "
