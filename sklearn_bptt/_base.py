@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from ._engine import Objective, ParameterLayout, forward, make_batch, plan_chunks
 from ._functions import ACTIVATIONS
@@ -160,14 +161,18 @@ def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
 
     best = _BestPoint(objective)
     try:
-        result = scipy.optimize.minimize(
-            best,
-            theta,
-            method="L-BFGS-B",
-            jac=True,
-            callback=record,
-            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
-        )
+        # joblib workers are the parallel layer; BLAS threads on the small
+        # products of a recurrent step cost more than they give, and much more
+        # on a busy machine.
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = scipy.optimize.minimize(
+                best,
+                theta,
+                method="L-BFGS-B",
+                jac=True,
+                callback=record,
+                options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+            )
     except (_NonFiniteLoss, KeyboardInterrupt) as stop:
         if best.theta is None:
             raise ValueError(

@@ -42,7 +42,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     The class is the target at each of the last ``n_target_steps`` steps, so
     the network learns to *settle into* a state that stands for the class and
     to stay there, rather than pass through it. Training minimises the
-    cross-entropy summed over that window with SciPy's L-BFGS, over one flat
+    cross-entropy averaged over that window with SciPy's L-BFGS, over one flat
     vector of all weights and the initial state, with the exact gradient
     computed by backpropagation through time. Predictions use the state the
     network has settled into after the last step.
