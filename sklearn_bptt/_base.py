@@ -13,9 +13,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
-from threadpoolctl import threadpool_limits
 
-from ._engine import Objective, ParameterLayout, forward, make_batch, plan_chunks
+from ._engine import (
+    Objective,
+    ParameterLayout,
+    forward,
+    make_batch,
+    one_blas_thread,
+    plan_chunks,
+)
 from ._functions import ACTIVATIONS
 from ._validation import canonical_samples, check_recurrent_mask, check_sequences
 
@@ -164,7 +170,7 @@ def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
         # joblib workers are the parallel layer; BLAS threads on the small
         # products of a recurrent step cost more than they give, and much more
         # on a busy machine.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             result = scipy.optimize.minimize(
                 best,
                 theta,
