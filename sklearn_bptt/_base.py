@@ -77,6 +77,8 @@ SHARED_DOCS = {
     "initial_state_attribute": """\
     initial_state_ : ndarray of shape (n_hidden,)
         Hidden state before the first step, shared by all sequences.
+    time_constant_ : float
+        Time constant of the hidden units (see ``time_constant``).
 """,
     "fit_attributes": """\
     n_features_in_ : int
@@ -101,6 +103,10 @@ def fill_shared_docs(cls):
         cls.__doc__ = cls.__doc__.replace(f"    {{{name}}}\n", text)
     return cls
 
+
+# time_constant="auto" lets a unit integrate over a fifth of the sequence: the
+# best of the ratios tried on the tasks of benchmarks/bench_tasks.py.
+AUTO_STEPS_PER_TIME_CONSTANT = 5
 
 PARAMETER_NAMES = (
     "input_weights",
@@ -214,6 +220,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "time_constant": [Interval(Real, 1, None, closed="left"), StrOptions({"auto"})],
         "n_settle_steps": [Interval(Integral, 0, None, closed="left")],
         "n_target_steps": [Interval(Integral, 1, None, closed="left")],
         "learn_initial_state": ["boolean"],
@@ -237,6 +244,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         n_hidden,
         *,
         activation,
+        time_constant,
         n_settle_steps,
         n_target_steps,
         learn_initial_state,
@@ -253,6 +261,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     ):
         self.n_hidden = n_hidden
         self.activation = activation
+        self.time_constant = time_constant
         self.n_settle_steps = n_settle_steps
         self.n_target_steps = n_target_steps
         self.learn_initial_state = learn_initial_state
@@ -307,6 +316,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f"n_hidden={self.recurrent_weights_.shape[0]}, got "
                 f"n_hidden={self.n_hidden}."
             )
+        self.time_constant_ = self._resolve_time_constant(X.shape[1])
         layout = ParameterLayout(X.shape[2], self.n_hidden, y.shape[-1])
         starts = self._starting_points(layout, warm)
         # One start uses the workers for chunks of samples, several for starts.
@@ -391,7 +401,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self.alpha / float(merged_weight.sum()),
             self._free_parameters(layout),
             n_jobs,
+            1.0 / self.time_constant_,
         )
+
+    def _resolve_time_constant(self, n_timesteps):
+        """The ``time_constant`` to fit with: ``"auto"`` grows with the sequences."""
+        if self.time_constant == "auto":
+            return max(1.0, n_timesteps / AUTO_STEPS_PER_TIME_CONSTANT)
+        return float(self.time_constant)
 
     def _chunks(self, lengths, dtype, rows=None):
         """Chunks of sample indices (all, or ``rows``) that bound the stack memory."""
@@ -457,6 +474,11 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             for name in PARAMETER_NAMES
         }
 
+    def _forward(self, params, batch):
+        """The fitted net's stack of states over ``batch``."""
+        states, _ = forward(params, batch, self.activation, 1.0 / self.time_constant_)
+        return states
+
     def _predict_rows(self, X, read_out):
         """Run the fitted net over ``X`` chunk by chunk and gather a read-out.
 
@@ -480,7 +502,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         for chunk in self._chunks(lengths, X.dtype):
             batch = make_batch(X, lengths, self.n_settle_steps, chunk)
             parts.append(
-                read_out(batch, forward(params, batch, self.activation), params)
+                read_out(batch, self._forward(params, batch), params)
             )
             rows.append(chunk)
         part = parts[0]

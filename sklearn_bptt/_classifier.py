@@ -36,7 +36,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     ``n_settle_steps`` more steps with no input::
 
         h_0 = initial_state_
-        h_t = f(x_t @ input_weights_ + h_{t-1} @ recurrent_weights_ + hidden_bias_)
+        a_t = x_t @ input_weights_ + h_{t-1} @ recurrent_weights_ + hidden_bias_
+        h_t = (1 - 1 / tau) h_{t-1} + (1 / tau) f(a_t),  tau = time_constant_
         p_t = softmax(h_t @ output_weights_ + output_bias_)
 
     The class is the target at each of the last ``n_target_steps`` steps, so
@@ -54,6 +55,15 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
         Activation of the hidden units.
+
+    time_constant : float >= 1 or "auto", default="auto"
+        Time constant of the hidden units, in steps. A unit moves only
+        ``1 / time_constant`` of the way from its state to its activation at
+        every step (a leaky integrator), so it remembers over about
+        ``time_constant`` steps; 1 is the plain recurrent net. ``"auto"``
+        uses ``max(1, n_timesteps / 5)`` of the data it is fitted on: long
+        sequences get slow units, whose state and gradient last across the
+        sequence. The value used is ``time_constant_``.
 
     n_settle_steps : int, default=10
         Free-running steps with no input after the last input step. Prediction
@@ -136,6 +146,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         n_hidden=20,
         *,
         activation="tanh",
+        time_constant="auto",
         n_settle_steps=10,
         n_target_steps=6,
         learn_initial_state=True,
@@ -153,6 +164,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         super().__init__(
             n_hidden,
             activation=activation,
+            time_constant=time_constant,
             n_settle_steps=n_settle_steps,
             n_target_steps=n_target_steps,
             learn_initial_state=learn_initial_state,

@@ -365,8 +365,13 @@ class SequenceTargets:
         return sequence_targets(self.Y, self.sample_weight, batch, self.total)
 
 
-def forward(params, batch, activation, workspace=None):
-    """Run the net over the batch and return the stack of hidden states.
+def forward(params, batch, activation, leak=1.0, workspace=None):
+    """Run the net over the batch and return the stacks of states and activations.
+
+    A unit with leak rate ``leak`` (``1 / time_constant``) moves only that
+    fraction of the way from its state to its activation at every step,
+    ``h_t = (1 - leak) h_{t-1} + leak f(a_t)``; ``leak = 1`` is the plain
+    recurrent net ``h_t = f(a_t)``.
 
     Parameters
     ----------
@@ -375,50 +380,72 @@ def forward(params, batch, activation, workspace=None):
     batch : SequenceBatch
     activation : str
         Key of ``ACTIVATIONS``.
+    leak : float, default=1.0
+        Leak rate, in (0, 1].
     workspace : Workspace, default=None
-        Where to take the stack from; None allocates a new one.
+        Where to take the stacks from; None allocates new ones.
 
     Returns
     -------
     states : ndarray of shape (L + 1, n, H)
         ``states[0]`` is the initial state and ``states[t]`` the state after step t.
         A finished sequence keeps its last state.
+    activations : ndarray of shape (L, n, H)
+        ``activations[t - 1] = f(a_t)``; a view of ``states[1:]`` when
+        ``leak = 1``. Rows of finished sequences hold no meaningful values.
     """
     T, n, _ = batch.inputs.shape
     recurrent_weights = params["recurrent_weights"]
     hidden_bias = params["hidden_bias"]
+    workspace = workspace or Workspace()
     shape = (batch.n_steps + 1, n, len(hidden_bias))
-    states = (workspace or Workspace()).array("states", shape, batch.inputs.dtype)
+    states = workspace.array("states", shape, batch.inputs.dtype)
     states[0] = params["initial_state"]
+    leaky = leak != 1
+    if leaky:
+        # Shares its memory with the slopes of the backward pass, which are
+        # computed from it in place.
+        activations = workspace.array("slopes", states[1:].shape, states.dtype)
+    else:
+        activations = states[1:]
     # Everything that does not depend on the previous step is one product:
     # the input projections of all steps, written straight into the stack.
-    np.matmul(batch.inputs, params["input_weights"], out=states[1 : T + 1])
-    states[1 : T + 1] += hidden_bias
-    states[T + 1 :] = hidden_bias  # settle steps: no input
+    np.matmul(batch.inputs, params["input_weights"], out=activations[:T])
+    activations[:T] += hidden_bias
+    activations[T:] = hidden_bias  # settle steps: no input
     activate = ACTIVATIONS[activation]
-    recurrent_input = np.empty_like(states[0])
+    scratch = np.empty_like(states[0])
     for t in range(1, batch.n_steps + 1):
         k = batch.running(t)
-        np.matmul(states[t - 1, :k], recurrent_weights, out=recurrent_input[:k])
-        pre_activation = states[t, :k]
-        pre_activation += recurrent_input[:k]
-        activate(pre_activation)
+        np.matmul(states[t - 1, :k], recurrent_weights, out=scratch[:k])
+        activation_t = activations[t - 1, :k]
+        activation_t += scratch[:k]
+        activate(activation_t)
+        if leaky:
+            np.multiply(states[t - 1, :k], 1 - leak, out=states[t, :k])
+            np.multiply(activation_t, leak, out=scratch[:k])
+            states[t, :k] += scratch[:k]
         if k < n:
             states[t, k:] = states[t - 1, k:]
-    return states
+    return states, activations
 
 
-def activation_slopes(states, batch, activation, workspace=None):
-    """f'(a_t) for every step, from the stack, zero for frozen rows.
+def activation_slopes(activations, batch, activation, leak=1.0, workspace=None):
+    """``leak * f'(a_t)`` for every step, zero for frozen rows.
 
-    One vectorised pass over the whole stack instead of one per step.
+    One vectorised pass over the whole stack instead of one per step. When
+    ``activations`` is the workspace's slope stack, it is overwritten.
 
     Returns
     -------
     slopes : ndarray of shape (L, n, H)
     """
-    slopes = (workspace or Workspace()).array("slopes", states[1:].shape, states.dtype)
-    DERIVATIVES[activation](states[1:], slopes)
+    slopes = (workspace or Workspace()).array(
+        "slopes", activations.shape, activations.dtype
+    )
+    DERIVATIVES[activation](activations, slopes)
+    if leak != 1:
+        slopes *= leak
     if batch.n_running[-1] < batch.n_samples:
         for t in range(1, batch.n_input_steps + 1):
             slopes[t - 1, batch.running(t) :] = 0
@@ -429,10 +456,12 @@ def backward(
     params,
     batch,
     states,
+    activations,
     target_steps,
     d_target_states,
     activation,
     grads,
+    leak=1.0,
     workspace=None,
 ):
     """Peel the stack from the last step to the first, filling ``grads``.
@@ -441,8 +470,8 @@ def backward(
     ----------
     params : dict of ndarray
     batch : SequenceBatch
-    states : ndarray of shape (L + 1, n, H)
-        The stack from :func:`forward`.
+    states, activations : ndarray of shape (L + 1, n, H) and (L, n, H)
+        The stacks from :func:`forward`.
     target_steps : ndarray of shape (m,)
         Increasing steps at which the loss depends on the state.
     d_target_states : ndarray of shape (m, n, H)
@@ -453,6 +482,8 @@ def backward(
         Views to write the gradients of the recurrent part into
         (``input_weights``, ``recurrent_weights``, ``hidden_bias``,
         ``initial_state``).
+    leak : float, default=1.0
+        Leak rate, as in :func:`forward`.
     workspace : Workspace, default=None
         Where to take the stack of deltas from; None allocates a new one.
     """
@@ -461,8 +492,9 @@ def backward(
     transposed_recurrent = params["recurrent_weights"].T
     # deltas[t - 1] = d loss / d pre-activation at step t. It starts as the
     # activation's slope and is multiplied in place by d loss / d state.
-    deltas = activation_slopes(states, batch, activation, workspace)
+    deltas = activation_slopes(activations, batch, activation, leak, workspace)
     d_state = np.zeros_like(states[0])  # d loss / d state, carried back in time
+    scratch = np.empty_like(d_state)
     next_target = len(target_steps) - 1
     for t in range(batch.n_steps, 0, -1):
         # Add in the output error of this step, if it has a target.
@@ -473,7 +505,12 @@ def backward(
         delta = deltas[t - 1, :k]
         delta *= d_state[:k]  # back through the activation
         # Carry to step t - 1; a frozen row passes its gradient on unchanged.
-        np.matmul(delta, transposed_recurrent, out=d_state[:k])
+        if leak == 1:
+            np.matmul(delta, transposed_recurrent, out=d_state[:k])
+        else:  # a leaky unit also keeps part of its own state
+            np.matmul(delta, transposed_recurrent, out=scratch[:k])
+            d_state[:k] *= 1 - leak
+            d_state[:k] += scratch[:k]
     # Shared weights: the sum over steps of each copy's gradient, one product each.
     flat_deltas = deltas.reshape(-1, n_hidden)
     np.matmul(
@@ -495,7 +532,7 @@ def backward(
 
 
 def data_loss_and_gradient(
-    params, batch, targets, activation, loss, grads, workspace=None
+    params, batch, targets, activation, loss, grads, leak=1.0, workspace=None
 ):
     """Loss of the batch's targets and its gradient with respect to every parameter.
 
@@ -510,6 +547,8 @@ def data_loss_and_gradient(
         Key of ``LOSS_FUNCTIONS``.
     grads : dict of ndarray
         Views (from :meth:`ParameterLayout.unpack`) the gradient is written into.
+    leak : float, default=1.0
+        Leak rate of the hidden units, as in :func:`forward`.
     workspace : Workspace, default=None
         Reusable stacks.
 
@@ -517,7 +556,7 @@ def data_loss_and_gradient(
     -------
     loss_value : float
     """
-    states = forward(params, batch, activation, workspace)
+    states, activations = forward(params, batch, activation, leak, workspace)
     target_states = states[targets.steps]
     output_weights = params["output_weights"]
     outputs = target_states @ output_weights
@@ -539,10 +578,12 @@ def data_loss_and_gradient(
         params,
         batch,
         states,
+        activations,
         targets.steps,
         d_target_states,
         activation,
         grads,
+        leak,
         workspace,
     )
     return loss_value
@@ -588,6 +629,8 @@ class Objective:
         any linear constraint.
     n_jobs : int or None
         Threads for the chunks; None or 1 runs them in turn.
+    leak : float, default=1.0
+        Leak rate of the hidden units (see :func:`forward`).
     """
 
     def __init__(
@@ -603,6 +646,7 @@ class Objective:
         alpha,
         free=None,
         n_jobs=None,
+        leak=1.0,
     ):
         self.layout = layout
         self.X = X
@@ -615,6 +659,7 @@ class Objective:
         self.alpha = alpha
         self.free = free
         self.n_jobs = n_jobs
+        self.leak = leak
         self.dtype = X.dtype
         # Small data is laid out once; large data chunk by chunk on every call,
         # so that no second copy of it is held.
@@ -650,6 +695,7 @@ class Objective:
                     self.activation,
                     self.loss,
                     self.layout.unpack(grad),
+                    self.leak,
                     workspace,
                 )
         finally:

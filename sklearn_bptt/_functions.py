@@ -61,8 +61,7 @@ def tanh_slope(Z, slope):
 
 def logistic_slope(Z, slope):
     """Slope of the logistic from its output ``Z``: ``Z (1 - Z)``."""
-    np.subtract(1, Z, out=slope)
-    slope *= Z
+    np.multiply(Z, 1 - Z, out=slope)
 
 
 def relu_slope(Z, slope):
@@ -71,8 +70,8 @@ def relu_slope(Z, slope):
 
 
 # Each writes the activation's derivative, as a function of the activation's
-# output, into a preallocated array: the stack of states is all the backward
-# pass needs.
+# output, into a preallocated array, which may be the output array itself: the
+# stack of states is all the backward pass needs.
 DERIVATIVES = {
     "identity": identity_slope,
     "tanh": tanh_slope,

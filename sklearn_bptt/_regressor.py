@@ -32,7 +32,8 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
     The network reads a sequence one step at a time::
 
         h_0 = initial_state_
-        h_t = f(x_t @ input_weights_ + h_{t-1} @ recurrent_weights_ + hidden_bias_)
+        a_t = x_t @ input_weights_ + h_{t-1} @ recurrent_weights_ + hidden_bias_
+        h_t = (1 - 1 / tau) h_{t-1} + (1 / tau) f(a_t),  tau = time_constant_
         o_t = h_t @ output_weights_ + output_bias_
 
     After the last input step it may run ``n_settle_steps`` more steps with
@@ -47,6 +48,15 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
         Activation of the hidden units.
+
+    time_constant : float >= 1 or "auto", default="auto"
+        Time constant of the hidden units, in steps. A unit moves only
+        ``1 / time_constant`` of the way from its state to its activation at
+        every step (a leaky integrator), so it remembers over about
+        ``time_constant`` steps; 1 is the plain recurrent net. ``"auto"``
+        uses ``max(1, n_timesteps / 5)`` of the data it is fitted on: long
+        sequences get slow units, whose state and gradient last across the
+        sequence. The value used is ``time_constant_``.
 
     output : {"last", "sequence"}, default="last"
         ``"last"``: one target per sequence, ``y`` of shape ``(n_samples,)`` or
@@ -136,6 +146,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         n_hidden=20,
         *,
         activation="tanh",
+        time_constant="auto",
         output="last",
         n_settle_steps=0,
         n_target_steps=1,
@@ -154,6 +165,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         super().__init__(
             n_hidden,
             activation=activation,
+            time_constant=time_constant,
             n_settle_steps=n_settle_steps,
             n_target_steps=n_target_steps,
             learn_initial_state=learn_initial_state,

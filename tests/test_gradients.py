@@ -30,7 +30,9 @@ TARGET_MODES = {
 }
 
 
-def make_problem(activation, target_mode, loss, padded, constrained, weighted, seed=0):
+def make_problem(
+    activation, target_mode, loss, padded, constrained, weighted, leak=1.0, seed=0
+):
     """A small random problem and a random parameter vector."""
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(N_SAMPLES, N_STEPS, N_FEATURES))
@@ -78,6 +80,7 @@ def make_problem(activation, target_mode, loss, padded, constrained, weighted, s
         loss,
         alpha=0.05,
         free=free,
+        leak=leak,
     )
     theta = rng.normal(scale=0.7, size=layout.size)
     return objective, theta, free
@@ -106,26 +109,32 @@ def assert_gradient_matches(objective, theta, free):
     assert relative_error.max() < 1e-6, relative_error.max()
 
 
+@pytest.mark.parametrize("leak", [1.0, 0.3], ids=["plain", "leaky"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
 @pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
 @pytest.mark.parametrize("target_mode", list(TARGET_MODES))
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_squared_error_gradient(activation, target_mode, padded, constrained, weighted):
+def test_squared_error_gradient(
+    activation, target_mode, padded, constrained, weighted, leak
+):
     objective, theta, free = make_problem(
-        activation, target_mode, "squared_error", padded, constrained, weighted
+        activation, target_mode, "squared_error", padded, constrained, weighted, leak
     )
     assert_gradient_matches(objective, theta, free)
 
 
+@pytest.mark.parametrize("leak", [1.0, 0.3], ids=["plain", "leaky"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
 @pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
 @pytest.mark.parametrize("target_mode", ["final", "window", "settle", "settle_window"])
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_cross_entropy_gradient(activation, target_mode, padded, constrained, weighted):
+def test_cross_entropy_gradient(
+    activation, target_mode, padded, constrained, weighted, leak
+):
     objective, theta, free = make_problem(
-        activation, target_mode, "cross_entropy", padded, constrained, weighted
+        activation, target_mode, "cross_entropy", padded, constrained, weighted, leak
     )
     assert_gradient_matches(objective, theta, free)
 

@@ -11,7 +11,7 @@ from sklearn_bptt._engine import Objective
 
 
 def test_exploding_dynamics_stop_at_the_best_finite_parameters():
-    """Identity units with a large start blow up over 300 steps.
+    """Plain identity units with a large start blow up over 300 steps.
 
     L-BFGS's trial steps overflow; the fit stops at the best finite point
     with a warning, and its predictions are finite.
@@ -19,7 +19,9 @@ def test_exploding_dynamics_stop_at_the_best_finite_parameters():
     rng = np.random.RandomState(0)
     X = rng.uniform(0, 3, size=(40, 300, 1))
     y = X[:, :, 0].mean(axis=1) * 100
-    model = BPTTRegressor(n_hidden=3, activation="identity", random_state=0)
+    model = BPTTRegressor(
+        n_hidden=3, activation="identity", time_constant=1, random_state=0
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)

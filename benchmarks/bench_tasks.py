@@ -1,0 +1,215 @@
+"""Learning quality: the default estimators on sequence tasks that need memory.
+
+Every task is run over several seeds (a new data set and a new starting point
+each) with the estimators' default parameters unless ``--set`` overrides them,
+and prints one table row per task: the score of every seed, their mean, the
+goal, and the mean fit time.
+
+Tasks (train / test sizes in brackets):
+
+- ``cbf``: Cylinder-Bell-Funnel (Saito 1994), 3 classes, length 128, each
+  series z-normalised as in the UCR archive [30 / 900]; accuracy, goal 0.95.
+- ``first_T30``, ``first_T60``: y = x_1 after 29 or 59 steps of uniform
+  noise [500 / 500]; R^2, goal 0.95.
+- ``adding_T50``, ``adding_T100``: the adding problem (Hochreiter and
+  Schmidhuber 1997) [2000 / 1000]; the share of test sequences with an
+  absolute error below 0.04, goal 0.99.
+- ``order_T50``: the temporal order problem, 4 classes set by two symbols
+  far apart [1000 / 1000]; accuracy, goal 0.95.
+- ``sine``, ``two_sines``: every step, forecast the next 3 values of a sine of
+  random frequency and phase, or of the sum of two [200 / 200]; R^2 over the
+  steps after the first 10, goal 0.99.
+- ``digits``: scikit-learn's 8x8 digits read row by row, pixels / 16
+  [1347 / 450]; accuracy, goal 0.97.
+
+Run from the repository root::
+
+    python benchmarks/bench_tasks.py                         # all tasks, 3 seeds
+    python benchmarks/bench_tasks.py cbf digits --seeds 5
+    python benchmarks/bench_tasks.py cbf --set time_constant=10 --set alpha=0.1
+
+Fits use ``n_jobs=1``; run on an otherwise idle machine for the times.
+"""
+
+import argparse
+import time
+import warnings
+from ast import literal_eval
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+
+from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+from sklearn_bptt.datasets import (
+    load_digits_sequences,
+    make_adding_problem,
+    make_cylinder_bell_funnel,
+    make_temporal_order,
+)
+
+
+def z_normalise(X):
+    """Every series to zero mean and unit variance, as in the UCR archive."""
+    mean = X.mean(axis=1, keepdims=True)
+    return (X - mean) / X.std(axis=1, keepdims=True)
+
+
+def accuracy(model, X, y):
+    return model.score(X, y)
+
+
+def r2(model, X, y):
+    return r2_score(y.reshape(len(y), -1), model.predict(X).reshape(len(y), -1))
+
+
+def cbf(seed):
+    X, y = make_cylinder_bell_funnel(30, random_state=seed)
+    X_test, y_test = make_cylinder_bell_funnel(900, random_state=10_000 + seed)
+    return BPTTAttractorClassifier, z_normalise(X), y, z_normalise(X_test), y_test
+
+
+def first_value(n_timesteps):
+    def task(seed):
+        rng = np.random.RandomState(seed)
+        X = rng.uniform(-1, 1, size=(1000, n_timesteps, 1))
+        y = X[:, 0, 0]
+        return BPTTRegressor, X[:500], y[:500], X[500:], y[500:]
+
+    return task
+
+
+def adding(n_timesteps):
+    def task(seed):
+        X, y = make_adding_problem(3000, n_timesteps, random_state=seed)
+        return BPTTRegressor, X[:2000], y[:2000], X[2000:], y[2000:]
+
+    return task
+
+
+def share_within_004(model, X, y):
+    return float(np.mean(np.abs(model.predict(X) - y) < 0.04))
+
+
+def temporal_order(seed):
+    X, y = make_temporal_order(2000, 50, random_state=seed)
+    return BPTTAttractorClassifier, X[:1000], y[:1000], X[1000:], y[1000:]
+
+
+def sines(n_waves):
+    """Forecast the next 3 values at every step; no target in the first 10."""
+
+    def task(seed):
+        rng = np.random.RandomState(seed)
+        n, length, horizon = 400, 60, 3
+        t = np.arange(length + horizon)[None, :]
+        signal = np.zeros((n, length + horizon))
+        for wave in range(n_waves):
+            frequency = rng.uniform(0.1, 0.5, size=(n, 1))
+            phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+            signal += np.sin(frequency * t + phase) / (wave + 1)
+        X = signal[:, :length, None]
+        Y = np.stack(
+            [signal[:, h : length + h] for h in range(1, horizon + 1)], axis=2
+        )
+        Y[:, :10] = np.nan
+        return BPTTRegressor, X[:200], Y[:200], X[200:], Y[200:]
+
+    return task
+
+
+def r2_of_targets(model, X, Y):
+    has_target = ~np.isnan(Y)
+    return r2_score(Y[has_target], model.predict(X)[has_target])
+
+
+def digits(seed):
+    X, y = load_digits_sequences()
+    X, X_test, y, y_test = train_test_split(
+        X, y, test_size=450, random_state=seed, stratify=y
+    )
+    return BPTTAttractorClassifier, X, y, X_test, y_test
+
+
+# name -> (make data, score, goal, what the score is, extra estimator parameters)
+TASKS = {
+    "cbf": (cbf, accuracy, 0.95, "accuracy", {}),
+    "first_T30": (first_value(30), r2, 0.95, "R^2", {}),
+    "first_T60": (first_value(60), r2, 0.95, "R^2", {}),
+    "adding_T50": (adding(50), share_within_004, 0.99, "share |err| < 0.04", {}),
+    "adding_T100": (adding(100), share_within_004, 0.99, "share |err| < 0.04", {}),
+    "order_T50": (temporal_order, accuracy, 0.95, "accuracy", {}),
+    "sine": (sines(1), r2_of_targets, 0.99, "R^2", {"output": "sequence"}),
+    "two_sines": (sines(2), r2_of_targets, 0.99, "R^2", {"output": "sequence"}),
+    "digits": (digits, accuracy, 0.97, "accuracy", {}),
+}
+
+
+def run_task(name, seeds, overrides):
+    make_data, score, goal, _, extra = TASKS[name]
+    scores, seconds, iterations = [], [], []
+    for seed in seeds:
+        estimator, X, y, X_test, y_test = make_data(seed)
+        params = {**extra, **overrides}
+        params = {k: v for k, v in params.items() if k in estimator().get_params()}
+        model = estimator(random_state=seed, **params)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        seconds.append(time.perf_counter() - start)
+        iterations.append(model.n_iter_)
+        scores.append(score(model, X_test, y_test))
+    return scores, seconds, iterations
+
+
+def parse_overrides(pairs):
+    overrides = {}
+    for pair in pairs:
+        key, value = pair.split("=", 1)
+        try:
+            overrides[key] = literal_eval(value)
+        except (ValueError, SyntaxError):
+            overrides[key] = value
+    return overrides
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tasks", nargs="*", help=f"some of {list(TASKS)}; default: all")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="estimator parameter to use instead of the default",
+    )
+    args = parser.parse_args()
+    unknown = set(args.tasks) - set(TASKS)
+    if unknown:
+        parser.error(f"unknown tasks {sorted(unknown)}; choose from {list(TASKS)}")
+    overrides = parse_overrides(args.set)
+    print(f"parameters: defaults, except {overrides or 'none'}; seeds 0..{args.seeds - 1}")
+    header = ("task", "score", "per seed", "mean", "goal", "met", "fit s", "iters")
+    print(" | ".join(header))
+    for name in args.tasks or TASKS:
+        scores, seconds, iterations = run_task(name, range(args.seeds), overrides)
+        goal, what = TASKS[name][2], TASKS[name][3]
+        mean = float(np.mean(scores))
+        row = (
+            name,
+            what,
+            " ".join(f"{s:.3f}" for s in scores),
+            f"{mean:.3f}",
+            f"{goal}",
+            "yes" if min(scores) >= goal else ("mean" if mean >= goal else "no"),
+            f"{np.mean(seconds):.1f}",
+            f"{np.mean(iterations):.0f}",
+        )
+        print(" | ".join(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
