@@ -104,10 +104,6 @@ def fill_shared_docs(cls):
     return cls
 
 
-# time_constant="auto" lets a unit integrate over a fifth of the sequence: the
-# best of the ratios tried on the tasks of benchmarks/bench_tasks.py.
-AUTO_STEPS_PER_TIME_CONSTANT = 5
-
 PARAMETER_NAMES = (
     "input_weights",
     "recurrent_weights",
@@ -237,6 +233,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     }
 
     _loss = None
+    # time_constant="auto" is n_timesteps / this ratio (see _resolve_time_constant).
+    _steps_per_time_constant = None
 
     @abstractmethod
     def __init__(
@@ -407,7 +405,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     def _resolve_time_constant(self, n_timesteps):
         """The ``time_constant`` to fit with: ``"auto"`` grows with the sequences."""
         if self.time_constant == "auto":
-            return max(1.0, n_timesteps / AUTO_STEPS_PER_TIME_CONSTANT)
+            return max(1.0, n_timesteps / self._steps_per_time_constant)
         return float(self.time_constant)
 
     def _chunks(self, lengths, dtype, rows=None):

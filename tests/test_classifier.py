@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from sklearn_bptt import BPTTAttractorClassifier
-from sklearn_bptt.datasets import load_digits_sequences
+from sklearn_bptt.datasets import load_digits_sequences, make_cylinder_bell_funnel
 
 
 def sign_of_sum_task(n_samples, rng, n_steps=10):
@@ -152,3 +152,22 @@ def test_digits_read_row_by_row():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
     assert model.score(X_test, y_test) >= 0.95
+
+
+def test_cylinder_bell_funnel_with_the_defaults():
+    """30 training series of 128 steps: the default leaky units learn the shapes.
+
+    A plain tanh net (time_constant=1) is near chance here (about 0.35).
+    """
+    X, y = make_cylinder_bell_funnel(30, random_state=0)
+    X_test, y_test = make_cylinder_bell_funnel(300, random_state=1)
+
+    def z_normalise(X):
+        return (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+
+    model = BPTTAttractorClassifier(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(z_normalise(X), y)
+    assert model.time_constant_ == 64
+    assert model.score(z_normalise(X_test), y_test) > 0.9

@@ -269,3 +269,15 @@ def test_feature_names_from_a_dataframe():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     np.testing.assert_array_equal(model.feature_names_in_, ["a", "b"])
+
+
+def test_remember_the_first_value_over_30_steps_with_the_defaults():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(600, 30, 1))
+    y = X[:, 0, 0]
+    model = BPTTRegressor(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X[:300], y[:300])
+    assert model.time_constant_ == 6
+    assert model.score(X[300:], y[300:]) > 0.95
