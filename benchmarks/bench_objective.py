@@ -502,17 +502,29 @@ def objective_breakdown(problem, repeats):
     # What backward() needs of every chunk: the stack and the output error.
     backward_inputs = []
     for batch, targets, ws in chunks:
-        states = forward(params, batch, "tanh", ws)
+        states, activations = forward(params, batch, "tanh", workspace=ws)
         d_states = output_error(params, states, targets)
-        backward_inputs.append((batch, states, targets.steps, d_states, ws))
+        backward_inputs.append(
+            (batch, states, activations, targets.steps, d_states, ws)
+        )
 
     def run_forward():
         for batch, _, ws in chunks:
-            forward(params, batch, "tanh", ws)
+            forward(params, batch, "tanh", workspace=ws)
 
     def run_backward():
-        for batch, states, steps, d_states, ws in backward_inputs:
-            backward(params, batch, states, steps, d_states, "tanh", grads, ws)
+        for batch, states, activations, steps, d_states, ws in backward_inputs:
+            backward(
+                params,
+                batch,
+                states,
+                activations,
+                steps,
+                d_states,
+                "tanh",
+                grads,
+                workspace=ws,
+            )
 
     def run_data_loss():
         for batch, targets, ws in chunks:
@@ -670,7 +682,7 @@ def bench_predict(repeats):
     whole = make_batch(problem.X, problem.lengths, 0)
 
     def readout(batch):
-        states = forward(params, batch, "tanh")
+        states, _ = forward(params, batch, "tanh")
         return states[-1] @ params["output_weights"] + params["output_bias"]
 
     def by_chunks():  # as the estimators' predict does, validation aside

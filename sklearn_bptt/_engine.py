@@ -403,9 +403,9 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     states[0] = params["initial_state"]
     leaky = leak != 1
     if leaky:
-        # Shares its memory with the slopes of the backward pass, which are
-        # computed from it in place.
-        activations = workspace.array("slopes", states[1:].shape, states.dtype)
+        # Shares its memory with the deltas of the backward pass, which
+        # overwrite it step by step.
+        activations = workspace.array("deltas", states[1:].shape, states.dtype)
     else:
         activations = states[1:]
     # Everything that does not depend on the previous step is one product:
@@ -428,28 +428,6 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
         if k < n:
             states[t, k:] = states[t - 1, k:]
     return states, activations
-
-
-def activation_slopes(activations, batch, activation, leak=1.0, workspace=None):
-    """``leak * f'(a_t)`` for every step, zero for frozen rows.
-
-    One vectorised pass over the whole stack instead of one per step. When
-    ``activations`` is the workspace's slope stack, it is overwritten.
-
-    Returns
-    -------
-    slopes : ndarray of shape (L, n, H)
-    """
-    slopes = (workspace or Workspace()).array(
-        "slopes", activations.shape, activations.dtype
-    )
-    DERIVATIVES[activation](activations, slopes)
-    if leak != 1:
-        slopes *= leak
-    if batch.n_running[-1] < batch.n_samples:
-        for t in range(1, batch.n_input_steps + 1):
-            slopes[t - 1, batch.running(t) :] = 0
-    return slopes
 
 
 def backward(
@@ -490,9 +468,13 @@ def backward(
     T, n, d = batch.inputs.shape
     n_hidden = states.shape[2]
     transposed_recurrent = params["recurrent_weights"].T
-    # deltas[t - 1] = d loss / d pre-activation at step t. It starts as the
-    # activation's slope and is multiplied in place by d loss / d state.
-    deltas = activation_slopes(activations, batch, activation, leak, workspace)
+    # deltas[t - 1] = d loss / d pre-activation at step t, computed one step
+    # at a time while the step's slice is in cache. For leaky units the
+    # activations live in the same stack and are overwritten by their deltas.
+    deltas = (workspace or Workspace()).array(
+        "deltas", activations.shape, activations.dtype
+    )
+    slope = DERIVATIVES[activation]
     d_state = np.zeros_like(states[0])  # d loss / d state, carried back in time
     scratch = np.empty_like(d_state)
     next_target = len(target_steps) - 1
@@ -503,11 +485,15 @@ def backward(
             next_target -= 1
         k = batch.running(t)
         delta = deltas[t - 1, :k]
-        delta *= d_state[:k]  # back through the activation
+        slope(activations[t - 1, :k], delta)  # back through the activation
+        delta *= d_state[:k]
+        if k < n:
+            deltas[t - 1, k:] = 0  # frozen rows: no step, no gradient
         # Carry to step t - 1; a frozen row passes its gradient on unchanged.
         if leak == 1:
             np.matmul(delta, transposed_recurrent, out=d_state[:k])
         else:  # a leaky unit also keeps part of its own state
+            delta *= leak
             np.matmul(delta, transposed_recurrent, out=scratch[:k])
             d_state[:k] *= 1 - leak
             d_state[:k] += scratch[:k]
