@@ -410,7 +410,12 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
         activations = states[1:]
     # Everything that does not depend on the previous step is one product:
     # the input projections of all steps, written straight into the stack.
-    np.matmul(batch.inputs, params["input_weights"], out=activations[:T])
+    # (2D: numpy runs a 3D product as one small product per step.)
+    np.matmul(
+        batch.inputs.reshape(-1, batch.inputs.shape[2]),
+        params["input_weights"],
+        out=activations[:T].reshape(-1, len(hidden_bias)),
+    )
     activations[:T] += hidden_bias
     activations[T:] = hidden_bias  # settle steps: no input
     activate = ACTIVATIONS[activation]
