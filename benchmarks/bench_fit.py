@@ -166,7 +166,10 @@ def fit_seconds(n, T, n_iter, repeats):
     rng = np.random.RandomState(0)
     X = rng.standard_normal((n, T, 3))
     y = X[:, -5:, 0].sum(axis=1)
-    model = BPTTRegressor(n_hidden=32, max_iter=n_iter, tol=0, random_state=0)
+    # A fixed time constant, so that only the size changes with T.
+    model = BPTTRegressor(
+        n_hidden=32, time_constant=1, max_iter=n_iter, tol=0, random_state=0
+    )
     return median_seconds(lambda: model.fit(X, y), repeats)
 
 
@@ -258,8 +261,9 @@ def bench_against_torch(repeats, n=1000, T=50, d=3, H=32, n_iter=30, alpha=1e-4)
     rng = np.random.RandomState(0)
     X = rng.standard_normal((n, T, d))
     y = X[:, -5:, 0].sum(axis=1)
+    # time_constant=1: the plain network, the model torch.nn.RNN computes.
     model = BPTTRegressor(
-        n_hidden=H, max_iter=n_iter, tol=0, alpha=alpha, random_state=0
+        n_hidden=H, time_constant=1, max_iter=n_iter, tol=0, alpha=alpha, random_state=0
     )
     layout = ParameterLayout(d, H, 1)
     theta = model._starting_points(layout, warm=False)[0]

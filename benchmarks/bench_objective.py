@@ -529,7 +529,7 @@ def objective_breakdown(problem, repeats):
     def run_data_loss():
         for batch, targets, ws in chunks:
             data_loss_and_gradient(
-                params, batch, targets, "tanh", "squared_error", grads, ws
+                params, batch, targets, "tanh", "squared_error", grads, workspace=ws
             )
 
     objective = problem.objective()

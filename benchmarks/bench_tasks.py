@@ -110,9 +110,7 @@ def sines(n_waves):
             phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
             signal += np.sin(frequency * t + phase) / (wave + 1)
         X = signal[:, :length, None]
-        Y = np.stack(
-            [signal[:, h : length + h] for h in range(1, horizon + 1)], axis=2
-        )
+        Y = np.stack([signal[:, h : length + h] for h in range(1, horizon + 1)], axis=2)
         Y[:, :10] = np.nan
         return BPTTRegressor, X[:200], Y[:200], X[200:], Y[200:]
 
@@ -191,7 +189,8 @@ def main():
     if unknown:
         parser.error(f"unknown tasks {sorted(unknown)}; choose from {list(TASKS)}")
     overrides = parse_overrides(args.set)
-    print(f"parameters: defaults, except {overrides or 'none'}; seeds 0..{args.seeds - 1}")
+    except_ = overrides or "none"
+    print(f"parameters: defaults, except {except_}; seeds 0..{args.seeds - 1}")
     header = ("task", "score", "per seed", "mean", "goal", "met", "fit s", "iters")
     print(" | ".join(header))
     for name in args.tasks or TASKS:

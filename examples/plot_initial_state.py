@@ -39,12 +39,13 @@ X_test, Y_test = latch_task(500, rng)
 # Two one-unit networks
 # ---------------------
 # Identical but for the initial state: learned, or held at zero. With
-# ``output="sequence"`` each is trained on the output at every step.
+# ``output="sequence"`` each is trained on the output at every step. Both are
+# plain networks (``time_constant=1``): a latch must switch in one step, which
+# a slow, leaky unit cannot.
+plain = dict(n_hidden=1, output="sequence", time_constant=1, random_state=0)
 models = {
-    "learned h_0": BPTTRegressor(n_hidden=1, output="sequence", random_state=0),
-    "h_0 = 0": BPTTRegressor(
-        n_hidden=1, output="sequence", learn_initial_state=False, random_state=0
-    ),
+    "learned h_0": BPTTRegressor(**plain),
+    "h_0 = 0": BPTTRegressor(**plain, learn_initial_state=False),
 }
 for name, model in models.items():
     model.fit(X_train, Y_train)

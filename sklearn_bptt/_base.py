@@ -499,9 +499,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         parts, rows = [], []
         for chunk in self._chunks(lengths, X.dtype):
             batch = make_batch(X, lengths, self.n_settle_steps, chunk)
-            parts.append(
-                read_out(batch, self._forward(params, batch), params)
-            )
+            parts.append(read_out(batch, self._forward(params, batch), params))
             rows.append(chunk)
         part = parts[0]
         result = np.empty((len(X),) + part.shape[1:], dtype=part.dtype)

@@ -40,10 +40,10 @@ def test_forward_follows_the_leaky_equation(leak):
     states, activations = forward(params, batch, "tanh", leak)
     expected = reference_states(params, X, lengths, S, leak)
     for row, sample in enumerate(batch.order):
-        # A sequence of length l is settled after l + S steps; its state is
-        # frozen over its padding, then runs the settle steps.
-        l = lengths[sample]
-        own_steps = list(range(l + 1)) + list(range(T + 1, T + S + 1))
+        # A sequence's own steps are its real steps, then (after its frozen
+        # padding) the settle steps.
+        length = lengths[sample]
+        own_steps = list(range(length + 1)) + list(range(T + 1, T + S + 1))
         np.testing.assert_allclose(
             states[own_steps, row], np.array(expected[sample]), atol=1e-12
         )
