@@ -38,9 +38,6 @@ SHARED_DOCS = {
 
 """,
     "optimiser_parameters": """\
-    max_iter : int, default=500
-        Maximum number of L-BFGS iterations.
-
     max_fun : int, default=15000
         Maximum number of loss evaluations.
 

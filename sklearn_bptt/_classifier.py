@@ -83,6 +83,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         Strength of the L2 penalty on the weight matrices (not on biases or
         the initial state).
 
+    max_iter : int, default=500
+        Maximum number of L-BFGS iterations.
+
     {optimiser_parameters}
     Attributes
     ----------

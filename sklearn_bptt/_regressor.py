@@ -43,7 +43,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     Parameters
     ----------
-    n_hidden : int, default=20
+    n_hidden : int, default=10
         Number of hidden (recurrent) units.
 
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
@@ -80,6 +80,9 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
     alpha : float, default=1e-4
         Strength of the L2 penalty on the weight matrices (not on biases or
         the initial state).
+
+    max_iter : int, default=1500
+        Maximum number of L-BFGS iterations.
 
     {optimiser_parameters}
     Attributes
@@ -147,7 +150,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     def __init__(
         self,
-        n_hidden=20,
+        n_hidden=10,
         *,
         activation="tanh",
         time_constant="auto",
@@ -157,7 +160,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         learn_initial_state=True,
         recurrent_mask=None,
         alpha=1e-4,
-        max_iter=500,
+        max_iter=1500,
         max_fun=15000,
         tol=1e-5,
         n_init=1,
