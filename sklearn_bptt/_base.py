@@ -346,12 +346,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _warn_about_stop(self, run):
+        # stacklevel 5 points at the caller of fit: warn <- this <- _fit <-
+        # fit <- scikit-learn's _fit_context wrapper <- caller.
         if run.stopped == "interrupted":
             warnings.warn(
                 f"Fit interrupted by KeyboardInterrupt after {run.n_iter} "
                 "iterations; the model holds the best parameters found so far.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         elif run.stopped == "non-finite":
             warnings.warn(
@@ -360,14 +362,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 "parameters found. Scaling the inputs, a larger alpha or the tanh "
                 "activation usually prevent this.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         elif run.status == 1:
             warnings.warn(
                 f"L-BFGS stopped before converging ({run.message}); increase "
                 f"max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}).",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     def _starting_points(self, layout, warm):

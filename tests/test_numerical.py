@@ -84,3 +84,10 @@ def test_ctrl_c_leaves_a_usable_model(Estimator, monkeypatch):
     assert predictions.shape == (100,)
     if Estimator is BPTTRegressor:
         assert np.isfinite(predictions).all()
+
+
+def test_convergence_warning_points_at_the_callers_line():
+    X = np.random.RandomState(0).normal(size=(20, 5, 1))
+    with pytest.warns(ConvergenceWarning, match="max_iter") as caught:
+        BPTTRegressor(max_iter=2).fit(X, X.sum(axis=(1, 2)))
+    assert caught[0].filename == __file__
