@@ -27,6 +27,18 @@ from ._validation import canonical_samples, check_recurrent_mask, check_sequence
 
 # Docstring sections written once and filled into both estimators' docstrings.
 SHARED_DOCS = {
+    "time_constant_parameter": """\
+    time_constant : float >= 1 or "auto", default="auto"
+        Time constant of the hidden units, in steps. A unit moves only
+        ``1 / time_constant`` of the way from its state to its activation at
+        every step (a leaky integrator), so it remembers over about
+        ``time_constant`` steps; 1 is the plain recurrent net. ``"auto"``
+        uses ``max(1, n_timesteps / {steps_per_time_constant})`` of the data
+        it is fitted on: long sequences get slow units, whose state and
+        gradient last across the sequence. The value used is
+        ``time_constant_``.
+
+""",
     "state_parameters": """\
     learn_initial_state : bool, default=True
         Learn the initial hidden state ``h_0`` as a parameter; if False it is
@@ -95,8 +107,15 @@ SHARED_DOCS = {
 
 
 def fill_shared_docs(cls):
-    """Class decorator: replace ``{name}`` placeholders with ``SHARED_DOCS``."""
+    """Class decorator: replace ``{name}`` placeholders with ``SHARED_DOCS``.
+
+    ``{steps_per_time_constant}`` in the shared text becomes the class's own
+    ratio for ``time_constant="auto"``.
+    """
     for name, text in SHARED_DOCS.items():
+        text = text.replace(
+            "{steps_per_time_constant}", str(cls._steps_per_time_constant)
+        )
         cls.__doc__ = cls.__doc__.replace(f"    {{{name}}}\n", text)
     return cls
 
@@ -398,7 +417,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self.alpha / float(merged_weight.sum()),
             self._free_parameters(layout),
             n_jobs,
-            1.0 / self.time_constant_,
+            self._leak(),
         )
 
     def _resolve_time_constant(self, n_timesteps):
@@ -406,6 +425,10 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if self.time_constant == "auto":
             return max(1.0, n_timesteps / self._steps_per_time_constant)
         return float(self.time_constant)
+
+    def _leak(self):
+        """Leak rate of the fitted units: the engine's form of ``time_constant_``."""
+        return 1.0 / self.time_constant_
 
     def _chunks(self, lengths, dtype, rows=None):
         """Chunks of sample indices (all, or ``rows``) that bound the stack memory."""
@@ -473,7 +496,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
     def _forward(self, params, batch):
         """The fitted net's stack of states over ``batch``."""
-        states, _ = forward(params, batch, self.activation, 1.0 / self.time_constant_)
+        states, _ = forward(params, batch, self.activation, self._leak())
         return states
 
     def _predict_rows(self, X, read_out):

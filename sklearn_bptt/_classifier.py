@@ -56,15 +56,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
         Activation of the hidden units.
 
-    time_constant : float >= 1 or "auto", default="auto"
-        Time constant of the hidden units, in steps. A unit moves only
-        ``1 / time_constant`` of the way from its state to its activation at
-        every step (a leaky integrator), so it remembers over about
-        ``time_constant`` steps; 1 is the plain recurrent net. ``"auto"``
-        uses ``max(1, n_timesteps / 2)`` of the data it is fitted on: long
-        sequences get slow units, whose state and gradient last across the
-        sequence. The value used is ``time_constant_``.
-
+    {time_constant_parameter}
     n_settle_steps : int, default=10
         Free-running steps with no input after the last input step. Prediction
         uses the current value, so ``set_params(n_settle_steps=50)`` after

@@ -472,10 +472,16 @@ def backward(
     """
     T, n, d = batch.inputs.shape
     n_hidden = states.shape[2]
+    # A leaky unit's pre-activation reaches its state scaled by leak. The
+    # factor goes into the carried weights here and into the weight gradients
+    # after the loop, not into every step.
     transposed_recurrent = params["recurrent_weights"].T
-    # deltas[t - 1] = d loss / d pre-activation at step t, computed one step
-    # at a time while the step's slice is in cache. For leaky units the
-    # activations live in the same stack and are overwritten by their deltas.
+    if leak != 1:
+        transposed_recurrent = leak * transposed_recurrent
+    # deltas[t - 1] = d loss / d pre-activation at step t, divided by leak,
+    # computed one step at a time while the step's slice is in cache. For
+    # leaky units the activations live in the same stack and are overwritten
+    # by their deltas.
     deltas = (workspace or Workspace()).array(
         "deltas", activations.shape, activations.dtype
     )
@@ -498,7 +504,6 @@ def backward(
         if leak == 1:
             np.matmul(delta, transposed_recurrent, out=d_state[:k])
         else:  # a leaky unit also keeps part of its own state
-            delta *= leak
             np.matmul(delta, transposed_recurrent, out=scratch[:k])
             d_state[:k] *= 1 - leak
             d_state[:k] += scratch[:k]
@@ -518,6 +523,9 @@ def backward(
         flat_deltas,
         out=grads["hidden_bias"],
     )
+    if leak != 1:
+        for name in ("recurrent_weights", "input_weights", "hidden_bias"):
+            grads[name] *= leak
     # The initial state is shared by all samples.
     np.sum(d_state, axis=0, out=grads["initial_state"])
 

@@ -49,15 +49,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
         Activation of the hidden units.
 
-    time_constant : float >= 1 or "auto", default="auto"
-        Time constant of the hidden units, in steps. A unit moves only
-        ``1 / time_constant`` of the way from its state to its activation at
-        every step (a leaky integrator), so it remembers over about
-        ``time_constant`` steps; 1 is the plain recurrent net. ``"auto"``
-        uses ``max(1, n_timesteps / 5)`` of the data it is fitted on: long
-        sequences get slow units, whose state and gradient last across the
-        sequence. The value used is ``time_constant_``.
-
+    {time_constant_parameter}
     output : {"last", "sequence"}, default="last"
         ``"last"``: one target per sequence, ``y`` of shape ``(n_samples,)`` or
         ``(n_samples, n_outputs)``, predicted from the final state.

@@ -101,7 +101,8 @@ def test_learned_initial_state_beats_zero(seed):
 
     The unit is bistable (near -1 and +1); a zero initial state sits between
     the two and the net cannot tell "not yet triggered" from the start, while
-    a learned initial state starts it in the "off" state.
+    a learned initial state starts it in the "off" state. The unit is a
+    plain one (time_constant=1): a latch must switch within one step.
     """
     rng = np.random.RandomState(seed)
     X, Y = latch_task(200, rng)
@@ -109,7 +110,11 @@ def test_learned_initial_state_beats_zero(seed):
     scores = {}
     for learn in (True, False):
         model = BPTTRegressor(
-            n_hidden=1, output="sequence", learn_initial_state=learn, random_state=seed
+            n_hidden=1,
+            output="sequence",
+            time_constant=1,
+            learn_initial_state=learn,
+            random_state=seed,
         ).fit(X, Y)
         scores[learn] = model.score(X_test, Y_test)
     assert scores[True] > 0.9

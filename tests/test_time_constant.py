@@ -51,16 +51,26 @@ def test_forward_follows_the_leaky_equation(leak):
         assert np.shares_memory(activations, states)
 
 
-def test_time_constant_one_is_the_plain_network():
+def test_auto_time_constant_follows_the_sequence_length():
+    """A fifth of the steps for the regressor, half for the classifier, at least 1.
+
+    For 5 steps the regressor's "auto" is 1, so it fits exactly as an
+    explicit plain network.
+    """
     rng = np.random.RandomState(1)
     X, y = rng.normal(size=(40, 5, 2)), rng.normal(size=40)
-    plain = BPTTRegressor(n_hidden=3, max_iter=20, random_state=0)
+    auto = BPTTRegressor(n_hidden=3, max_iter=20, random_state=0)
     explicit = BPTTRegressor(n_hidden=3, max_iter=20, random_state=0, time_constant=1)
     with pytest.warns(Warning):
-        plain.fit(X, y)
+        auto.fit(X, y)
     with pytest.warns(Warning):
         explicit.fit(X, y)
-    np.testing.assert_array_equal(plain.predict(X), explicit.predict(X))
+    assert auto.time_constant_ == 1.0
+    np.testing.assert_array_equal(auto.predict(X), explicit.predict(X))
+    classifier = BPTTAttractorClassifier(n_hidden=3, max_iter=5, random_state=0)
+    with pytest.warns(Warning):
+        classifier.fit(X, y > 0)
+    assert classifier.time_constant_ == 2.5
 
 
 def test_temporal_order_with_slow_units():
