@@ -54,7 +54,10 @@ SHARED_DOCS = {
         Maximum number of loss evaluations.
 
     tol : float, default=1e-5
-        L-BFGS stops when the largest gradient component falls below ``tol``.
+        L-BFGS has converged when the largest gradient component falls below
+        ``tol``. Otherwise it stops after ``max_iter`` iterations or
+        ``max_fun`` loss evaluations (with a ``ConvergenceWarning``), or when
+        its line search can no longer lower the loss.
 
     n_init : int, default=1
         Number of random starting points; the fit with the lowest loss is kept.
