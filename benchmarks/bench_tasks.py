@@ -27,6 +27,7 @@ Run from the repository root::
     python benchmarks/bench_tasks.py                         # all tasks, 3 seeds
     python benchmarks/bench_tasks.py cbf digits --seeds 5
     python benchmarks/bench_tasks.py cbf --set time_constant=10 --set alpha=0.1
+    python benchmarks/bench_tasks.py first_T60 --lbfgs-history 20
 
 Fits use ``n_jobs=1``; run on an otherwise idle machine for the times.
 """
@@ -184,12 +185,24 @@ def main():
         metavar="NAME=VALUE",
         help="estimator parameter to use instead of the default",
     )
+    parser.add_argument(
+        "--lbfgs-history",
+        type=int,
+        metavar="M",
+        help="steps L-BFGS keeps (an internal default of each estimator)",
+    )
     args = parser.parse_args()
+    if args.lbfgs_history is not None:
+        for estimator in (BPTTAttractorClassifier, BPTTRegressor):
+            estimator._lbfgs_history = args.lbfgs_history
     unknown = set(args.tasks) - set(TASKS)
     if unknown:
         parser.error(f"unknown tasks {sorted(unknown)}; choose from {list(TASKS)}")
     overrides = parse_overrides(args.set)
-    except_ = overrides or "none"
+    except_ = dict(overrides)
+    if args.lbfgs_history is not None:
+        except_["L-BFGS history"] = args.lbfgs_history
+    except_ = except_ or "none"
     print(f"parameters: defaults, except {except_}; seeds 0..{args.seeds - 1}")
     header = ("task", "score", "per seed", "mean", "goal", "met", "fit s", "iters")
     print(" | ".join(header))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The experiments behind the estimators' defaults (docs/learning.rst shows
 # their results). Every line is one configuration of benchmarks/bench_tasks.py
-# over seeds 0-2; run from the repository root, about 40 minutes on one core.
+# over seeds 0-2 unless it says otherwise; run from the repository root, about
+# an hour on one core.
 set -e
 tasks="python benchmarks/bench_tasks.py --seeds 3"
 
@@ -44,3 +45,11 @@ done
 $tasks first_T60 --set time_constant=7.5 | tail -1
 $tasks first_T30 --set time_constant=3.75 | tail -1
 $tasks adding_T50 --set time_constant=6.25 | tail -1
+
+echo "== L-BFGS history (SciPy keeps 10 steps)"
+for history in 20 30 50; do
+    $tasks first_T60 --lbfgs-history $history | tail -1
+done
+$tasks first_T30 adding_T50 cbf digits --lbfgs-history 30
+python benchmarks/bench_tasks.py order_T50 --seeds 2 --lbfgs-history 30
+python benchmarks/bench_tasks.py adding_T100 --seeds 1 --lbfgs-history 30

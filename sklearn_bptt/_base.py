@@ -177,7 +177,7 @@ class _BestPoint:
         return loss, grad
 
 
-def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
+def _run_lbfgs(objective, theta, max_iter, max_fun, tol, history, verbose):
     """Minimise ``objective`` from ``theta`` with SciPy's L-BFGS-B."""
     loss_curve = []
 
@@ -207,6 +207,7 @@ def _run_lbfgs(objective, theta, max_iter, max_fun, tol, verbose):
                     "maxfun": max_fun,
                     "gtol": tol,
                     "ftol": 0.0,
+                    "maxcor": history,
                 },
             )
     except (_NonFiniteLoss, KeyboardInterrupt) as stop:
@@ -263,6 +264,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     _loss = None
     # time_constant="auto" is n_timesteps / this ratio (see _resolve_time_constant).
     _steps_per_time_constant = None
+    # How many past steps L-BFGS keeps to model the curvature.
+    _lbfgs_history = None
 
     @abstractmethod
     def __init__(
@@ -354,7 +357,13 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             sample_weight,
             self.n_jobs if len(starts) == 1 else None,
         )
-        fit_options = (self.max_iter, self.max_fun, self.tol, self.verbose)
+        fit_options = (
+            self.max_iter,
+            self.max_fun,
+            self.tol,
+            self._lbfgs_history,
+            self.verbose,
+        )
         if len(starts) == 1 or self.n_jobs in (None, 1):
             runs = []
             for theta in starts:
