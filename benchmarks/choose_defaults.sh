@@ -53,3 +53,8 @@ done
 $tasks first_T30 adding_T50 cbf digits --lbfgs-history 30
 python benchmarks/bench_tasks.py order_T50 --seeds 2 --lbfgs-history 30
 python benchmarks/bench_tasks.py adding_T100 --seeds 1 --lbfgs-history 30
+# The time constant again, with the regressor's history of 30
+for time_constant in 5 25; do
+    $tasks first_T60 --set time_constant=$time_constant | tail -1
+done
+$tasks adding_T50 --set time_constant=25 | tail -1
