@@ -422,6 +422,7 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     activations[:T] += hidden_bias
     activations[T:] = hidden_bias  # settle steps: no input
     activate = ACTIVATIONS[activation]
+    kept = 1 - leak  # share of its state a leaky unit keeps at every step
     scratch = np.empty_like(states[0])
     for t in range(1, batch.n_steps + 1):
         k = batch.running(t)
@@ -430,7 +431,7 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
         activation_t += scratch[:k]
         activate(activation_t)
         if leaky:
-            np.multiply(states[t - 1, :k], 1 - leak, out=states[t, :k])
+            np.multiply(states[t - 1, :k], kept, out=states[t, :k])
             np.multiply(activation_t, leak, out=scratch[:k])
             states[t, :k] += scratch[:k]
         if k < n:
@@ -478,8 +479,10 @@ def backward(
     # A leaky unit's pre-activation reaches its state scaled by leak. The
     # factor goes into the carried weights here and into the weight gradients
     # after the loop, not into every step.
+    leaky = leak != 1
+    kept = 1 - leak
     transposed_recurrent = params["recurrent_weights"].T
-    if leak != 1:
+    if leaky:
         transposed_recurrent = leak * transposed_recurrent
     # deltas[t - 1] = d loss / d pre-activation at step t, divided by leak,
     # computed one step at a time while the step's slice is in cache. For
@@ -504,12 +507,12 @@ def backward(
         if k < n:
             deltas[t - 1, k:] = 0  # frozen rows: no step, no gradient
         # Carry to step t - 1; a frozen row passes its gradient on unchanged.
-        if leak == 1:
-            np.matmul(delta, transposed_recurrent, out=d_state[:k])
-        else:  # a leaky unit also keeps part of its own state
+        if leaky:  # a leaky unit also keeps part of its own state
             np.matmul(delta, transposed_recurrent, out=scratch[:k])
-            d_state[:k] *= 1 - leak
+            d_state[:k] *= kept
             d_state[:k] += scratch[:k]
+        else:
+            np.matmul(delta, transposed_recurrent, out=d_state[:k])
     # Shared weights: the sum over steps of each copy's gradient, one product each.
     flat_deltas = deltas.reshape(-1, n_hidden)
     np.matmul(
@@ -526,7 +529,7 @@ def backward(
         flat_deltas,
         out=grads["hidden_bias"],
     )
-    if leak != 1:
+    if leaky:
         for name in ("recurrent_weights", "input_weights", "hidden_bias"):
             grads[name] *= leak
     # The initial state is shared by all samples.
