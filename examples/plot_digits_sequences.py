@@ -7,11 +7,12 @@ scikit-learn's 8x8 images of handwritten digits, read by a recurrent network
 as sequences: 8 steps, one image row of 8 pixels per step, top row first
 (:func:`~sklearn_bptt.datasets.load_digits_sequences`). The network sees
 only one row at a time, so it must keep what matters of the rows above in
-its 32 hidden units.
+its 48 hidden units.
 
-This is plain sequence-to-one classification: with ``n_settle_steps=0`` and
-``n_target_steps=1`` a :class:`~sklearn_bptt.BPTTAttractorClassifier` is
-trained on the class probabilities after the last row only.
+This is plain sequence-to-one classification, the default of
+:class:`~sklearn_bptt.BPTTAttractorClassifier`: with ``n_settle_steps=0`` and
+``n_target_steps=1`` it is trained on the class probabilities after the last
+row only.
 """
 
 # %%
@@ -34,17 +35,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 )
 print("training sequences:", X_train.shape, " held out:", X_test.shape)
 
-# 200 L-BFGS iterations keep the example quick; more change the held-out
-# accuracy by less than a point. Stopping there raises a ConvergenceWarning,
-# silenced here.
-clf = BPTTAttractorClassifier(
-    n_hidden=32,
-    alpha=1e-2,
-    n_settle_steps=0,
-    n_target_steps=1,
-    max_iter=200,
-    random_state=0,
-)
+# 200 L-BFGS iterations, instead of the default 500, keep the example quick.
+# Stopping there raises a ConvergenceWarning, silenced here.
+clf = BPTTAttractorClassifier(max_iter=200, random_state=0)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     clf.fit(X_train, y_train)
@@ -58,14 +51,7 @@ print(f"held-out accuracy: {clf.score(X_test, y_test):.3f}")
 # second model gets the class as the target after *every* row
 # (``n_target_steps=8``): it must guess from the first row on, and revise the
 # guess as more rows arrive. (100 iterations suffice to show the contrast.)
-early = BPTTAttractorClassifier(
-    n_hidden=32,
-    alpha=1e-2,
-    n_settle_steps=0,
-    n_target_steps=8,
-    max_iter=100,
-    random_state=0,
-)
+early = BPTTAttractorClassifier(n_target_steps=8, max_iter=100, random_state=0)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     early.fit(X_train, y_train)

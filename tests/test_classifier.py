@@ -22,11 +22,14 @@ def sign_model():
     rng = np.random.RandomState(0)
     X, y = sign_of_sum_task(400, rng)
     X_test, y_test = sign_of_sum_task(600, rng)
-    return BPTTAttractorClassifier(random_state=0).fit(X, y), X_test, y_test
+    model = BPTTAttractorClassifier(
+        n_hidden=20, n_settle_steps=10, n_target_steps=6, random_state=0
+    )
+    return model.fit(X, y), X_test, y_test
 
 
 def test_attractors_hold_for_four_times_the_settle_steps(sign_model):
-    """Trained with the defaults, the net settles and stays settled.
+    """Trained over a window of settle steps, the net settles and stays settled.
 
     Held-out accuracy is high, and running 4x as many free steps as in
     training moves it by at most 2 points.
@@ -81,7 +84,9 @@ def test_2d_input_is_the_starting_point():
     rng = np.random.RandomState(2)
     X = rng.normal(size=(300, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR of the signs
-    model = BPTTAttractorClassifier(n_hidden=10, random_state=0).fit(X[:200], y[:200])
+    model = BPTTAttractorClassifier(
+        n_hidden=10, n_settle_steps=10, n_target_steps=6, random_state=0
+    ).fit(X[:200], y[:200])
     assert model.score(X[200:], y[200:]) > 0.9
 
 
@@ -134,24 +139,21 @@ def test_grid_search_over_n_hidden_and_alpha():
     assert search.best_score_ > 0.8
 
 
-def test_digits_read_row_by_row():
-    """Digits as 8 steps of 8 pixels: held-out accuracy 0.967 (at least 0.95).
+def test_digits_read_row_by_row_with_the_defaults():
+    """Digits as 8 steps of 8 pixels: held-out accuracy 0.978 (at least 0.96).
 
-    Configuration, also in the docs: n_hidden=32, alpha=1e-2, read out at the
-    last row (n_settle_steps=0, n_target_steps=1); 1347 training and 450
-    held-out images.
+    1347 training and 450 held-out images, the split of seed 0 in
+    benchmarks/bench_tasks.py.
     """
     X, y = load_digits_sequences()
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, random_state=0, stratify=y
+        X, y, test_size=450, random_state=0, stratify=y
     )
-    model = BPTTAttractorClassifier(
-        n_hidden=32, alpha=1e-2, n_settle_steps=0, n_target_steps=1, random_state=0
-    )
+    model = BPTTAttractorClassifier(random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
-    assert model.score(X_test, y_test) >= 0.95
+    assert model.score(X_test, y_test) >= 0.96
 
 
 def test_cylinder_bell_funnel_with_the_defaults():
