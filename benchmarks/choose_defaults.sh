@@ -1,39 +1,68 @@
 #!/bin/sh
+# shellcheck disable=SC2086  # a setting may hold several --set pairs
 # The experiments behind the estimators' defaults (docs/learning.rst shows
 # their results). Every line is one configuration of benchmarks/bench_tasks.py
 # over seeds 0-2 unless it says otherwise; run from the repository root, about
-# an hour on one core.
+# an hour and a half on one core.
 set -e
 tasks="python benchmarks/bench_tasks.py --seeds 3"
 
+# The classifier's first defaults, under which the next three sections ran;
+# a setting given after them overrides them.
+old="--set n_hidden=20 --set n_settle_steps=10 --set n_target_steps=6"
+
 echo "== Classifier on Cylinder-Bell-Funnel: time constant and alpha"
-$tasks cbf --set time_constant=1
+$tasks cbf $old --set time_constant=1
 for time_constant in 25.6 64 128; do
     for alpha in 1e-3 1e-2 1e-1; do
-        $tasks cbf --set time_constant=$time_constant --set alpha=$alpha | tail -1
+        $tasks cbf $old --set time_constant=$time_constant --set alpha=$alpha | tail -1
     done
 done
 echo "== Classifier on Cylinder-Bell-Funnel: more hidden units"
-$tasks cbf --set n_hidden=40 | tail -1
-$tasks cbf --set n_hidden=64 | tail -1
+$tasks cbf $old --set n_hidden=40 | tail -1
+$tasks cbf $old --set n_hidden=64 | tail -1
 
 echo "== Classifier on the temporal order problem and the digits"
-$tasks order_T50 digits --set time_constant=1
-$tasks order_T50 digits | tail -2
-$tasks digits --set n_hidden=64 --set n_settle_steps=0 --set n_target_steps=1 | tail -1
-echo "== Classifier: digits and Cylinder-Bell-Funnel pull the defaults apart"
-# shellcheck disable=SC2086  # a setting may hold several --set pairs
+$tasks order_T50 digits $old --set time_constant=1
+$tasks order_T50 digits $old | tail -2
+$tasks digits $old --set n_hidden=64 --set n_settle_steps=0 --set n_target_steps=1 | tail -1
+echo "== Classifier: digits and Cylinder-Bell-Funnel under the old defaults"
 for setting in n_hidden=32 n_hidden=40 n_hidden=64 "n_hidden=64 --set alpha=0.1" \
     alpha=1e-3 max_iter=1500 time_constant=9 time_constant=16 \
     "time_constant=9 --set n_hidden=64" "n_settle_steps=4 --set n_target_steps=4"; do
-    $tasks digits --set $setting | tail -1
+    $tasks digits $old --set $setting | tail -1
 done
 for setting in "n_settle_steps=0 --set n_target_steps=1" n_target_steps=1 \
     n_target_steps=10; do
-    $tasks digits cbf --set $setting | tail -2
+    $tasks digits cbf $old --set $setting | tail -2
 done
-$tasks cbf --set n_settle_steps=3 --set n_target_steps=3 | tail -1
-$tasks cbf --set n_hidden=64 --set n_settle_steps=0 --set n_target_steps=1 | tail -1
+$tasks cbf $old --set n_settle_steps=3 --set n_target_steps=3 | tail -1
+$tasks cbf $old --set n_hidden=64 --set n_settle_steps=0 --set n_target_steps=1 | tail -1
+
+echo "== Classifier: size and settling, digits on 3 seeds, Cylinder-Bell-Funnel on 10"
+# The current defaults: 48 units, no settle steps, one target step.
+for setting in "n_hidden=64 --set n_settle_steps=1 --set n_target_steps=1" \
+    "n_hidden=64 --set n_settle_steps=2 --set n_target_steps=2" \
+    "n_hidden=64 --set n_settle_steps=4 --set n_target_steps=3" \
+    "n_hidden=20 --set n_settle_steps=2 --set n_target_steps=2" \
+    "n_settle_steps=1 --set n_target_steps=2" n_hidden=32 n_hidden=40 \
+    time_constant=1 alpha=1e-3 max_iter=300; do
+    $tasks digits --set $setting | tail -1
+done
+$tasks digits --lbfgs-history 30 | tail -1
+cbf10="python benchmarks/bench_tasks.py cbf --seeds 10"
+for setting in "n_hidden=20 --set n_settle_steps=10 --set n_target_steps=6" \
+    "n_hidden=64 --set n_settle_steps=10 --set n_target_steps=6" \
+    "n_hidden=64 --set n_settle_steps=2 --set n_target_steps=2" n_hidden=64 \
+    n_hidden=32 time_constant=32 time_constant=128 alpha=0.03 alpha=0.003 \
+    n_target_steps=4 max_iter=300; do
+    $cbf10 --set $setting | tail -1
+done
+$cbf10 --lbfgs-history 30 | tail -1
+# The old defaults (20 units, 10 settle steps, window of 6) varied one at a time
+for setting in max_iter=200 max_iter=1000 alpha=0.1 alpha=0.03 n_hidden=10; do
+    $cbf10 $old --set $setting | tail -1
+done
 
 echo "== Regressor: time constant on memory and forecasting tasks"
 # Earlier regressor runs quoted in docs/learning.rst used the defaults of their
@@ -50,8 +79,9 @@ echo "== L-BFGS history (SciPy keeps 10 steps)"
 for history in 20 30 50; do
     $tasks first_T60 --lbfgs-history $history | tail -1
 done
-$tasks first_T30 adding_T50 cbf digits --lbfgs-history 30
-python benchmarks/bench_tasks.py order_T50 --seeds 2 --lbfgs-history 30
+$tasks first_T30 adding_T50 --lbfgs-history 30
+$tasks cbf digits $old --lbfgs-history 30
+python benchmarks/bench_tasks.py order_T50 --seeds 2 $old --lbfgs-history 30
 python benchmarks/bench_tasks.py adding_T100 --seeds 1 --lbfgs-history 30
 # The time constant again, with the regressor's history of 30
 for time_constant in 5 25; do
