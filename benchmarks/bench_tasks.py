@@ -28,6 +28,8 @@ Run from the repository root::
     python benchmarks/bench_tasks.py cbf digits --seeds 5
     python benchmarks/bench_tasks.py cbf --set time_constant=10 --set alpha=0.1
     python benchmarks/bench_tasks.py first_T60 --lbfgs-history 20
+    python benchmarks/bench_tasks.py cbf --seeds 10 --input-scale 4
+    python benchmarks/bench_tasks.py cbf digits --input-penalty 0.25
 
 Fits use ``n_jobs=1``; run on an otherwise idle machine for the times.
 """
@@ -42,6 +44,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
+import sklearn_bptt._engine
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
 from sklearn_bptt.datasets import (
     load_digits_sequences,
@@ -145,11 +148,29 @@ TASKS = {
 }
 
 
-def run_task(name, seeds, overrides):
+def scale_input_penalty(factor):
+    """Make the engine's L2 penalty on the input weights ``factor`` times alpha.
+
+    An experiment: the estimators have no such parameter and penalise the
+    three weight matrices alike.
+    """
+    add_penalty = sklearn_bptt._engine.add_penalty
+
+    def scaled(params, alpha, grads):
+        weights = params["input_weights"]
+        penalty = add_penalty(params, alpha, grads)
+        grads["input_weights"] -= (1 - factor) * alpha * weights
+        return penalty - (1 - factor) * 0.5 * alpha * float(np.vdot(weights, weights))
+
+    sklearn_bptt._engine.add_penalty = scaled
+
+
+def run_task(name, seeds, overrides, input_scale=1.0):
     make_data, score, goal, _, extra = TASKS[name]
     scores, seconds, iterations = [], [], []
     for seed in seeds:
         estimator, X, y, X_test, y_test = make_data(seed)
+        X, X_test = input_scale * X, input_scale * X_test
         params = {**extra, **overrides}
         params = {k: v for k, v in params.items() if k in estimator().get_params()}
         model = estimator(random_state=seed, **params)
@@ -191,7 +212,22 @@ def main():
         metavar="M",
         help="steps L-BFGS keeps (an internal default of each estimator)",
     )
+    parser.add_argument(
+        "--input-scale",
+        type=float,
+        default=1.0,
+        metavar="C",
+        help="multiply every task's inputs by C",
+    )
+    parser.add_argument(
+        "--input-penalty",
+        type=float,
+        metavar="F",
+        help="penalise the input weights by F * alpha (an experiment)",
+    )
     args = parser.parse_args()
+    if args.input_penalty is not None:
+        scale_input_penalty(args.input_penalty)
     if args.lbfgs_history is not None:
         for estimator in (BPTTAttractorClassifier, BPTTRegressor):
             estimator._lbfgs_history = args.lbfgs_history
@@ -202,12 +238,18 @@ def main():
     except_ = dict(overrides)
     if args.lbfgs_history is not None:
         except_["L-BFGS history"] = args.lbfgs_history
+    if args.input_scale != 1:
+        except_["inputs times"] = args.input_scale
+    if args.input_penalty is not None:
+        except_["input weights' penalty times"] = args.input_penalty
     except_ = except_ or "none"
     print(f"parameters: defaults, except {except_}; seeds 0..{args.seeds - 1}")
     header = ("task", "score", "per seed", "mean", "goal", "met", "fit s", "iters")
     print(" | ".join(header))
     for name in args.tasks or TASKS:
-        scores, seconds, iterations = run_task(name, range(args.seeds), overrides)
+        scores, seconds, iterations = run_task(
+            name, range(args.seeds), overrides, args.input_scale
+        )
         goal, what = TASKS[name][2], TASKS[name][3]
         mean = float(np.mean(scores))
         row = (

@@ -3,7 +3,7 @@
 # The experiments behind the estimators' defaults (docs/learning.rst shows
 # their results). Every line is one configuration of benchmarks/bench_tasks.py
 # over seeds 0-2 unless it says otherwise; run from the repository root, about
-# an hour and a half on one core.
+# two hours on one core.
 set -e
 tasks="python benchmarks/bench_tasks.py --seeds 3"
 
@@ -59,6 +59,19 @@ for setting in "n_hidden=20 --set n_settle_steps=10 --set n_target_steps=6" \
     $cbf10 --set $setting | tail -1
 done
 $cbf10 --lbfgs-history 30 | tail -1
+for setting in "activation='relu'" "activation='logistic'" n_init=3 \
+    "n_settle_steps=10 --set n_target_steps=6"; do
+    $cbf10 --set $setting | tail -1
+done
+for scale in 0.5 2 3 4 8; do
+    $cbf10 --input-scale $scale | tail -1
+done
+for factor in 0.25 0.0625 0.015625 0; do
+    $cbf10 --input-penalty $factor | tail -1
+done
+for factor in 0.25 0.0625 0; do
+    $tasks digits --input-penalty $factor | tail -1
+done
 # The old defaults (20 units, 10 settle steps, window of 6) varied one at a time
 for setting in max_iter=200 max_iter=1000 alpha=0.1 alpha=0.03 n_hidden=10; do
     $cbf10 $old --set $setting | tail -1
