@@ -101,3 +101,6 @@ for time_constant in 5 25; do
     $tasks first_T60 --set time_constant=$time_constant | tail -1
 done
 $tasks adding_T50 --set time_constant=25 | tail -1
+echo "== Regressor: 1000 iterations instead of 1500"
+$tasks first_T30 first_T60 sine two_sines adding_T50 --set max_iter=1000
+$tasks adding_T100 --set max_iter=1000 | tail -1
