@@ -77,8 +77,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
     {state_parameters}
     alpha : float, default=1e-2
-        Strength of the L2 penalty on the weight matrices (not on biases or
-        the initial state).
+        Strength of the L2 penalty on the recurrent and output weights (not
+        on the input weights, biases or the initial state).
 
     max_iter : int, default=500
         Maximum number of L-BFGS iterations.
@@ -106,8 +106,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     -----
     The loss is the sample-weighted mean, over samples and target steps, of
     the cross-entropy of the softmax outputs, plus
-    ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the three weight
-    matrices. L-BFGS models the loss's curvature from its last 10 steps.
+    ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the recurrent and
+    output weights. L-BFGS models the loss's curvature from its last 10 steps.
 
     ``X`` may be 3D, ``(n_samples, n_timesteps, n_features)``, with an input
     at every step, or 2D, ``(n_samples, n_features)``: the input is given once

@@ -21,8 +21,11 @@ from threadpoolctl import ThreadpoolController
 
 from ._functions import ACTIVATIONS, DERIVATIVES, LOSS_FUNCTIONS
 
-# The regularised parameters: weight matrices, not biases or the initial state.
-WEIGHT_NAMES = ("input_weights", "recurrent_weights", "output_weights")
+# The regularised parameters: the weights that set the dynamics and the
+# read-out. Not the input weights, whose size follows the units of the
+# features (penalising them cost Cylinder-Bell-Funnel 0.8 points over ten
+# seeds), nor biases or the initial state.
+WEIGHT_NAMES = ("recurrent_weights", "output_weights")
 
 
 class ParameterLayout:
@@ -595,7 +598,7 @@ def data_loss_and_gradient(
 
 
 def add_penalty(params, alpha, grads):
-    """Add ``alpha / 2 * ||W||^2`` of the weight matrices to ``grads``; return it."""
+    """Add ``alpha / 2 * ||W||^2`` of the penalised weights to ``grads``; return it."""
     penalty = 0.0
     for name in WEIGHT_NAMES:
         weights = params[name]
@@ -627,7 +630,7 @@ class Objective:
         normalised over the whole data set.
     activation, loss : str
     alpha : float
-        Strength of the L2 penalty on the weight matrices.
+        Strength of the L2 penalty on the recurrent and output weights.
     free : ndarray of shape (layout.size,) or None
         1 for parameters that are learned, 0 for those held at their starting
         value. Zeroing their gradient keeps them fixed, the way backprop keeps

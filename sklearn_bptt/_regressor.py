@@ -70,8 +70,8 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     {state_parameters}
     alpha : float, default=1e-4
-        Strength of the L2 penalty on the weight matrices (not on biases or
-        the initial state).
+        Strength of the L2 penalty on the recurrent and output weights (not
+        on the input weights, biases or the initial state).
 
     max_iter : int, default=1500
         Maximum number of L-BFGS iterations.
@@ -97,8 +97,8 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
     -----
     The loss is the sample-weighted mean of ``(o - y)**2 / 2`` over every
     target entry (sample, step and output), plus
-    ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the three weight
-    matrices. L-BFGS models the loss's curvature from its last 30 steps.
+    ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the recurrent and
+    output weights. L-BFGS models the loss's curvature from its last 30 steps.
 
     ``X`` may be 3D, ``(n_samples, n_timesteps, n_features)``, with an input
     at every step, or 2D, ``(n_samples, n_features)``: one input step that
