@@ -140,10 +140,10 @@ def test_grid_search_over_n_hidden_and_alpha():
 
 
 def test_digits_read_row_by_row_with_the_defaults():
-    """Digits as 8 steps of 8 pixels: held-out accuracy 0.978 (at least 0.96).
+    """Digits as 8 steps of 8 pixels: held-out accuracy 0.964 (at least 0.95).
 
     1347 training and 450 held-out images, the split of seed 0 in
-    benchmarks/bench_tasks.py.
+    benchmarks/bench_tasks.py; over its ten seeds the defaults average 0.974.
     """
     X, y = load_digits_sequences()
     X_train, X_test, y_train, y_test = train_test_split(
@@ -153,7 +153,7 @@ def test_digits_read_row_by_row_with_the_defaults():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
-    assert model.score(X_test, y_test) >= 0.96
+    assert model.score(X_test, y_test) >= 0.95
 
 
 def test_cylinder_bell_funnel_with_the_defaults():
