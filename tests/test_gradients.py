@@ -168,3 +168,21 @@ def test_fixed_parameters_stay_fixed_under_lbfgs():
     assert result.nit > 5
     np.testing.assert_array_equal(result.x[free == 0], theta[free == 0])
     assert np.any(result.x[free == 1] != theta[free == 1])
+
+
+def test_alpha_penalises_the_recurrent_and_output_weights_only():
+    """The penalty's gradient is alpha * W on those two, zero elsewhere."""
+    objective, theta, _ = make_problem(
+        "tanh", "final", "squared_error", False, False, False
+    )
+    _, gradient = objective(theta)
+    alpha, objective.alpha = objective.alpha, 0.0
+    _, unpenalised = objective(theta)
+    layout = objective.layout
+    penalised = np.zeros(layout.size, dtype=bool)
+    for name in ("recurrent_weights", "output_weights"):
+        penalised[layout.slices[name]] = True
+    np.testing.assert_allclose(
+        gradient[penalised] - unpenalised[penalised], alpha * theta[penalised]
+    )
+    np.testing.assert_array_equal(gradient[~penalised], unpenalised[~penalised])
