@@ -228,13 +228,14 @@ def torch_model(model, layout, theta):
 
 
 def torch_loss(rnn, readout, h0, X, y, alpha):
-    """The regressor's loss: mean squared error / 2 plus alpha/2 ||W||^2 / n."""
+    """The regressor's loss: mean squared error / 2 plus alpha/2 ||W||^2 / n.
+
+    W: the recurrent and output weights, the ones the estimators penalise.
+    """
     n = X.shape[0]
     _, last = rnn(X, h0.expand(1, n, -1).contiguous())
     output = readout(last[0])[:, 0]
-    penalty = sum(
-        (w * w).sum() for w in (rnn.weight_ih_l0, rnn.weight_hh_l0, readout.weight)
-    )
+    penalty = sum((w * w).sum() for w in (rnn.weight_hh_l0, readout.weight))
     return 0.5 * ((output - y) ** 2).mean() + 0.5 * alpha / n * penalty
 
 
