@@ -177,8 +177,11 @@ class _BestPoint:
         return loss, grad
 
 
-def _run_lbfgs(objective, theta, max_iter, max_fun, tol, history, verbose):
-    """Minimise ``objective`` from ``theta`` with SciPy's L-BFGS-B."""
+def _run_lbfgs(objective, theta, options, verbose):
+    """Minimise ``objective`` from ``theta`` with SciPy's L-BFGS-B.
+
+    ``options`` are SciPy's (see ``BaseBPTT._lbfgs_options``).
+    """
     loss_curve = []
 
     def record(intermediate_result):
@@ -198,17 +201,7 @@ def _run_lbfgs(objective, theta, max_iter, max_fun, tol, history, verbose):
                 method="L-BFGS-B",
                 jac=True,
                 callback=record,
-                # ftol=0: SciPy's other test, a small reduction of the loss
-                # measured against max(loss, 1), is absolute for losses below 1
-                # and stopped fits of well-scaled targets early (the adding
-                # problem at 600 of 1500 iterations, at a 4x higher loss).
-                options={
-                    "maxiter": max_iter,
-                    "maxfun": max_fun,
-                    "gtol": tol,
-                    "ftol": 0.0,
-                    "maxcor": history,
-                },
+                options=options,
             )
     except (_NonFiniteLoss, KeyboardInterrupt) as stop:
         if best.theta is None:
@@ -357,22 +350,17 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             sample_weight,
             self.n_jobs if len(starts) == 1 else None,
         )
-        fit_options = (
-            self.max_iter,
-            self.max_fun,
-            self.tol,
-            self._lbfgs_history,
-            self.verbose,
-        )
+        options = self._lbfgs_options()
         if len(starts) == 1 or self.n_jobs in (None, 1):
             runs = []
             for theta in starts:
-                runs.append(_run_lbfgs(objective, theta, *fit_options))
+                runs.append(_run_lbfgs(objective, theta, options, self.verbose))
                 if runs[-1].stopped == "interrupted":
                     break  # Ctrl-C ends the whole fit, not one start
         else:
             runs = Parallel(n_jobs=self.n_jobs)(
-                delayed(_run_lbfgs)(objective, theta, *fit_options) for theta in starts
+                delayed(_run_lbfgs)(objective, theta, options, self.verbose)
+                for theta in starts
             )
         best = min(runs, key=lambda run: run.loss)
 
@@ -384,6 +372,20 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.loss_curve_ = best.loss_curve
         self._warn_about_stop(best)
         return self
+
+    def _lbfgs_options(self):
+        """SciPy's L-BFGS-B options: the documented stopping rules and history."""
+        return {
+            "maxiter": self.max_iter,
+            "maxfun": self.max_fun,
+            "gtol": self.tol,
+            # SciPy's other test, a small reduction of the loss measured
+            # against max(loss, 1), is absolute for losses below 1 and stopped
+            # fits of well-scaled targets early (the adding problem at 600 of
+            # 1500 iterations, at a 4x higher loss); 0 turns it off.
+            "ftol": 0.0,
+            "maxcor": self._lbfgs_history,
+        }
 
     def _warn_about_stop(self, run):
         # stacklevel 5 points at the caller of fit: warn <- this <- _fit <-

@@ -10,6 +10,9 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn_bptt import BPTTAttractorClassifier
 from sklearn_bptt.datasets import load_digits_sequences, make_cylinder_bell_funnel
 
+# Trained over a window of settle steps, the net learns class attractors.
+ATTRACTOR_WINDOW = {"n_settle_steps": 10, "n_target_steps": 6}
+
 
 def sign_of_sum_task(n_samples, rng, n_steps=10):
     """The class is the sign of the sum of the whole sequence."""
@@ -22,9 +25,7 @@ def sign_model():
     rng = np.random.RandomState(0)
     X, y = sign_of_sum_task(400, rng)
     X_test, y_test = sign_of_sum_task(600, rng)
-    model = BPTTAttractorClassifier(
-        n_hidden=20, n_settle_steps=10, n_target_steps=6, random_state=0
-    )
+    model = BPTTAttractorClassifier(n_hidden=20, **ATTRACTOR_WINDOW, random_state=0)
     return model.fit(X, y), X_test, y_test
 
 
@@ -84,9 +85,8 @@ def test_2d_input_is_the_starting_point():
     rng = np.random.RandomState(2)
     X = rng.normal(size=(300, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR of the signs
-    model = BPTTAttractorClassifier(
-        n_hidden=10, n_settle_steps=10, n_target_steps=6, random_state=0
-    ).fit(X[:200], y[:200])
+    model = BPTTAttractorClassifier(n_hidden=10, **ATTRACTOR_WINDOW, random_state=0)
+    model.fit(X[:200], y[:200])
     assert model.score(X[200:], y[200:]) > 0.9
 
 
