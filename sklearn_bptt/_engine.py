@@ -82,8 +82,9 @@ class SequenceBatch:
 
     Attributes
     ----------
-    inputs : ndarray of shape (T, n, d)
-        Time-major inputs, padding replaced by zeros.
+    inputs : ndarray of shape (T, n, d + 1)
+        Time-major inputs, padding replaced by zeros, followed by a constant 1:
+        the input the hidden bias is the weight of.
     n_running : ndarray of shape (T,)
         ``n_running[t - 1]`` is how many sequences are still running at step t.
     order : ndarray of shape (n,)
@@ -142,9 +143,12 @@ def make_batch(X, lengths, n_settle_steps, rows=None):
     lengths = np.asarray(lengths)
     if rows is None:
         rows = np.argsort(-lengths, kind="stable")
-    inputs = np.ascontiguousarray(X[rows].transpose(1, 0, 2))
+    n_samples, n_steps, n_features = X.shape
+    inputs = np.empty((n_steps, len(rows), n_features + 1), dtype=X.dtype)
+    inputs[:, :, :n_features] = X[rows].transpose(1, 0, 2)
+    inputs[:, :, n_features] = 1
     sorted_lengths = lengths[rows]
-    steps = np.arange(1, inputs.shape[0] + 1)
+    steps = np.arange(1, n_steps + 1)
     n_running = (sorted_lengths[None, :] >= steps[:, None]).sum(axis=1)
     if n_running[-1] < len(rows):
         # Padding values never reach the net, but NaN * 0 would still be NaN
@@ -415,14 +419,14 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     else:
         activations = states[1:]
     # Everything that does not depend on the previous step is one product:
-    # the input projections of all steps, written straight into the stack.
-    # (2D: numpy runs a 3D product as one small product per step.)
+    # the input projections of all steps plus the bias (the weight of the
+    # constant input), written straight into the stack. (2D: numpy runs a 3D
+    # product as one small product per step.)
     np.matmul(
         batch.inputs.reshape(-1, batch.inputs.shape[2]),
-        params["input_weights"],
+        np.vstack([params["input_weights"], hidden_bias]),
         out=activations[:T].reshape(-1, len(hidden_bias)),
     )
-    activations[:T] += hidden_bias
     activations[T:] = hidden_bias  # settle steps: no input
     activate = ACTIVATIONS[activation]
     kept = 1 - leak  # share of its state a leaky unit keeps at every step
@@ -477,7 +481,7 @@ def backward(
     workspace : Workspace, default=None
         Where to take the stack of deltas from; None allocates a new one.
     """
-    T, n, d = batch.inputs.shape
+    T, n, _ = batch.inputs.shape
     n_hidden = states.shape[2]
     # A leaky unit's pre-activation reaches its state scaled by leak. The
     # factor goes into the carried weights here and into the weight gradients
@@ -521,17 +525,18 @@ def backward(
     np.matmul(
         states[:-1].reshape(-1, n_hidden).T, flat_deltas, out=grads["recurrent_weights"]
     )
-    np.matmul(
-        batch.inputs.reshape(-1, d).T,
-        flat_deltas[: T * n],
-        out=grads["input_weights"],
+    # The input weights and the bias, the weight of the constant last input.
+    input_grads = (
+        batch.inputs.reshape(-1, batch.inputs.shape[2]).T @ flat_deltas[: T * n]
     )
-    # A product with ones sums the rows faster than np.sum along axis 0.
-    np.matmul(
-        np.ones(len(flat_deltas), flat_deltas.dtype),
-        flat_deltas,
-        out=grads["hidden_bias"],
-    )
+    grads["input_weights"][...] = input_grads[:-1]
+    grads["hidden_bias"][...] = input_grads[-1]
+    if batch.n_settle_steps:
+        # A product with ones sums the rows faster than np.sum along axis 0.
+        settle_deltas = flat_deltas[T * n :]
+        grads["hidden_bias"] += (
+            np.ones(len(settle_deltas), settle_deltas.dtype) @ settle_deltas
+        )
     if leaky:
         for name in ("recurrent_weights", "input_weights", "hidden_bias"):
             grads[name] *= leak
