@@ -165,12 +165,13 @@ def penalise_input_weights(factor):
     sklearn_bptt._engine.add_penalty = with_input_weights
 
 
-def run_task(name, seeds, overrides, input_scale=1.0):
+def run_task(name, seeds, overrides, input_scale=1.0, dtype=np.float64):
     make_data, score, goal, _, extra = TASKS[name]
     scores, seconds, iterations = [], [], []
     for seed in seeds:
         estimator, X, y, X_test, y_test = make_data(seed)
-        X, X_test = input_scale * X, input_scale * X_test
+        X = (input_scale * X).astype(dtype)
+        X_test = (input_scale * X_test).astype(dtype)
         params = {**extra, **overrides}
         params = {k: v for k, v in params.items() if k in estimator().get_params()}
         model = estimator(random_state=seed, **params)
@@ -225,6 +226,11 @@ def main():
         metavar="F",
         help="also penalise the input weights, by F * alpha (an experiment)",
     )
+    parser.add_argument(
+        "--float32",
+        action="store_true",
+        help="pass the inputs as float32, so that the net computes in float32",
+    )
     args = parser.parse_args()
     if args.input_penalty is not None:
         penalise_input_weights(args.input_penalty)
@@ -242,13 +248,19 @@ def main():
         except_["inputs times"] = args.input_scale
     if args.input_penalty is not None:
         except_["input weights' penalty times"] = args.input_penalty
+    if args.float32:
+        except_["inputs"] = "float32"
     except_ = except_ or "none"
     print(f"parameters: defaults, except {except_}; seeds 0..{args.seeds - 1}")
     header = ("task", "score", "per seed", "mean", "goal", "met", "fit s", "iters")
     print(" | ".join(header))
     for name in args.tasks or TASKS:
         scores, seconds, iterations = run_task(
-            name, range(args.seeds), overrides, args.input_scale
+            name,
+            range(args.seeds),
+            overrides,
+            args.input_scale,
+            np.float32 if args.float32 else np.float64,
         )
         goal, what = TASKS[name][2], TASKS[name][3]
         mean = float(np.mean(scores))
