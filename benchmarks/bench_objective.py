@@ -601,7 +601,13 @@ def other_operations(config, repeats):
         "tanh slopes 1 - Z*Z over the stack (DERIVATIVES)": slopes,
         f"forward `pre += recurrent_input`, {T} steps": per_step(np.add),
         f"backward `delta *= d_state`, {T} steps": per_step(np.multiply),
-        "hidden-bias gradient, ones @ deltas": lambda: ones @ deltas.reshape(-1, H),
+        # What the constant input column saves: the bias as passes of their own.
+        "hidden bias as its own pass, stack += b": lambda: np.add(
+            stack, input_weights[0], out=stack
+        ),
+        "hidden-bias gradient as its own product, ones @ deltas": lambda: (
+            ones @ deltas.reshape(-1, H)
+        ),
         f"input projection as a 3D matmul ({T},{n},{d})@({d},{H})": projection_3d,
         "   the same as one 2D product": projection_2d,
         "a new (T+1,n,H) stack: np.empty + first write": new_stack,
