@@ -169,6 +169,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         random_state=None,
         verbose=0,
         warm_start=False,
+        mixed_precision=True,
     ):
         super().__init__(
             n_hidden,
@@ -187,6 +188,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            mixed_precision=mixed_precision,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -166,6 +166,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         random_state=None,
         verbose=0,
         warm_start=False,
+        mixed_precision=True,
     ):
         super().__init__(
             n_hidden,
@@ -184,6 +185,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            mixed_precision=mixed_precision,
         )
         self.output = output
 
