@@ -109,9 +109,10 @@ SHARED_DOCS = {
     n_iter_ : int
         Number of L-BFGS iterations of the kept fit.
     loss_ : float
-        Final loss of the kept fit.
+        Final loss of the kept fit, in the data's precision.
     loss_curve_ : list of float
-        Loss after every iteration of the kept fit.
+        Loss after every iteration of the kept fit (in float32 for the
+        iterations of a ``mixed_precision`` fit's float32 phase).
 
 """,
 }
