@@ -64,8 +64,9 @@ SHARED_DOCS = {
         of the data, on which the network computes about twice as fast; if
         float32 rounding stops it before ``max_iter`` (its line search finds
         no lower loss, or the float32 gradient falls below ``tol``), it goes
-        on in float64 for the iterations that are left. False computes in
-        float64 throughout. Float32 data is fitted in float32 either way.
+        on in float64 for the iterations that are left; the float32 copy
+        takes half the memory of ``X``. False computes in float64
+        throughout. Float32 data is fitted in float32 either way.
 
     n_init : int, default=1
         Number of random starting points; the fit with the lowest loss is kept.
