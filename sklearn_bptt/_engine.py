@@ -143,7 +143,7 @@ def make_batch(X, lengths, n_settle_steps, rows=None):
     lengths = np.asarray(lengths)
     if rows is None:
         rows = np.argsort(-lengths, kind="stable")
-    n_samples, n_steps, n_features = X.shape
+    _, n_steps, n_features = X.shape
     inputs = np.empty((n_steps, len(rows), n_features + 1), dtype=X.dtype)
     inputs[:, :, :n_features] = X[rows].transpose(1, 0, 2)
     inputs[:, :, n_features] = 1
@@ -404,7 +404,7 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
         ``activations[t - 1] = f(a_t)``; a view of ``states[1:]`` when
         ``leak = 1``. Rows of finished sequences hold no meaningful values.
     """
-    T, n, _ = batch.inputs.shape
+    T, n, n_columns = batch.inputs.shape  # the features and the constant 1
     recurrent_weights = params["recurrent_weights"]
     hidden_bias = params["hidden_bias"]
     workspace = workspace or Workspace()
@@ -423,7 +423,7 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     # constant input), written straight into the stack. (2D: numpy runs a 3D
     # product as one small product per step.)
     np.matmul(
-        batch.inputs.reshape(-1, batch.inputs.shape[2]),
+        batch.inputs.reshape(-1, n_columns),
         np.vstack([params["input_weights"], hidden_bias]),
         out=activations[:T].reshape(-1, len(hidden_bias)),
     )
@@ -481,7 +481,7 @@ def backward(
     workspace : Workspace, default=None
         Where to take the stack of deltas from; None allocates a new one.
     """
-    T, n, _ = batch.inputs.shape
+    T, n, n_columns = batch.inputs.shape  # the features and the constant 1
     n_hidden = states.shape[2]
     # A leaky unit's pre-activation reaches its state scaled by leak. The
     # factor goes into the carried weights here and into the weight gradients
@@ -526,9 +526,7 @@ def backward(
         states[:-1].reshape(-1, n_hidden).T, flat_deltas, out=grads["recurrent_weights"]
     )
     # The input weights and the bias, the weight of the constant last input.
-    input_grads = (
-        batch.inputs.reshape(-1, batch.inputs.shape[2]).T @ flat_deltas[: T * n]
-    )
+    input_grads = batch.inputs.reshape(-1, n_columns).T @ flat_deltas[: T * n]
     grads["input_weights"][...] = input_grads[:-1]
     grads["hidden_bias"][...] = input_grads[-1]
     if batch.n_settle_steps:
