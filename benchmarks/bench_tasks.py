@@ -26,10 +26,12 @@ Run from the repository root::
 
     python benchmarks/bench_tasks.py                         # all tasks, 3 seeds
     python benchmarks/bench_tasks.py cbf digits --seeds 5
+    python benchmarks/bench_tasks.py cbf digits --seeds 10 --first-seed 10
     python benchmarks/bench_tasks.py cbf --set time_constant=10 --set alpha=0.1
     python benchmarks/bench_tasks.py first_T60 --lbfgs-history 20
     python benchmarks/bench_tasks.py cbf --seeds 10 --input-scale 4
     python benchmarks/bench_tasks.py cbf digits --input-penalty 1
+    python benchmarks/bench_tasks.py cbf --seeds 10 --group-steps 4
 
 Fits use ``n_jobs=1``; run on an otherwise idle machine for the times.
 """
@@ -165,13 +167,23 @@ def penalise_input_weights(factor):
     sklearn_bptt._engine.add_penalty = with_input_weights
 
 
-def run_task(name, seeds, overrides, input_scale=1.0, dtype=np.float64):
+def group_steps(X, k):
+    """Every ``k`` consecutive steps as one step of ``k`` times the features."""
+    n_samples, n_timesteps, n_features = X.shape
+    if n_timesteps % k:
+        raise ValueError(f"--group-steps {k} does not divide {n_timesteps} steps")
+    return X.reshape(n_samples, n_timesteps // k, k * n_features)
+
+
+def run_task(
+    name, seeds, overrides, input_scale=1.0, dtype=np.float64, steps_per_group=1
+):
     make_data, score, goal, _, extra = TASKS[name]
     scores, seconds, iterations = [], [], []
     for seed in seeds:
         estimator, X, y, X_test, y_test = make_data(seed)
-        X = (input_scale * X).astype(dtype)
-        X_test = (input_scale * X_test).astype(dtype)
+        X = group_steps(input_scale * X, steps_per_group).astype(dtype)
+        X_test = group_steps(input_scale * X_test, steps_per_group).astype(dtype)
         params = {**extra, **overrides}
         params = {k: v for k, v in params.items() if k in estimator().get_params()}
         model = estimator(random_state=seed, **params)
@@ -199,7 +211,10 @@ def parse_overrides(pairs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="*", help=f"some of {list(TASKS)}; default: all")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="how many seeds")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, metavar="S", help="seeds S, S + 1, ..."
+    )
     parser.add_argument(
         "--set",
         action="append",
@@ -231,6 +246,14 @@ def main():
         action="store_true",
         help="pass the inputs as float32, so that the net computes in float32",
     )
+    parser.add_argument(
+        "--group-steps",
+        type=int,
+        default=1,
+        metavar="K",
+        help="feed every K consecutive steps as one step of K times the features "
+        "(tasks with one target per sequence, whose length K divides)",
+    )
     args = parser.parse_args()
     if args.input_penalty is not None:
         penalise_input_weights(args.input_penalty)
@@ -240,6 +263,10 @@ def main():
     unknown = set(args.tasks) - set(TASKS)
     if unknown:
         parser.error(f"unknown tasks {sorted(unknown)}; choose from {list(TASKS)}")
+    if args.group_steps > 1:
+        for name in args.tasks or TASKS:
+            if "output" in TASKS[name][4]:
+                parser.error(f"--group-steps: {name} has a target at every step")
     overrides = parse_overrides(args.set)
     except_ = dict(overrides)
     if args.lbfgs_history is not None:
@@ -250,17 +277,21 @@ def main():
         except_["input weights' penalty times"] = args.input_penalty
     if args.float32:
         except_["inputs"] = "float32"
+    if args.group_steps > 1:
+        except_["steps per group"] = args.group_steps
     except_ = except_ or "none"
-    print(f"parameters: defaults, except {except_}; seeds 0..{args.seeds - 1}")
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    print(f"parameters: defaults, except {except_}; seeds {seeds[0]}..{seeds[-1]}")
     header = ("task", "score", "per seed", "mean", "goal", "met", "fit s", "iters")
     print(" | ".join(header))
     for name in args.tasks or TASKS:
         scores, seconds, iterations = run_task(
             name,
-            range(args.seeds),
+            seeds,
             overrides,
             args.input_scale,
             np.float32 if args.float32 else np.float64,
+            args.group_steps,
         )
         goal, what = TASKS[name][2], TASKS[name][3]
         mean = float(np.mean(scores))

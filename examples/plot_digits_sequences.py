@@ -7,7 +7,7 @@ scikit-learn's 8x8 images of handwritten digits, read by a recurrent network
 as sequences: 8 steps, one image row of 8 pixels per step, top row first
 (:func:`~sklearn_bptt.datasets.load_digits_sequences`). The network sees
 only one row at a time, so it must keep what matters of the rows above in
-its 48 hidden units.
+its 64 hidden units.
 
 This is plain sequence-to-one classification, the default of
 :class:`~sklearn_bptt.BPTTAttractorClassifier`: with ``n_settle_steps=0`` and

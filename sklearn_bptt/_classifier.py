@@ -52,7 +52,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
     Parameters
     ----------
-    n_hidden : int, default=48
+    n_hidden : int, default=64
         Number of hidden (recurrent) units.
 
     activation : {"tanh", "logistic", "relu", "identity"}, default="tanh"
@@ -152,7 +152,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
     def __init__(
         self,
-        n_hidden=48,
+        n_hidden=64,
         *,
         activation="tanh",
         time_constant="auto",
