@@ -163,6 +163,10 @@ class _Run:
     stopped: str = None
 
 
+# SciPy's L-BFGS-B status when it stopped at maxiter or maxfun.
+_BUDGET_SPENT = 1
+
+
 class _NonFiniteLoss(Exception):
     """Raised inside L-BFGS to stop it when the loss or gradient is not finite."""
 
@@ -222,12 +226,12 @@ def _run_lbfgs(objective, theta, options, verbose):
         return _Run(
             best.theta,
             best.loss,
-            len(loss_curve),
-            best.n_calls,
-            loss_curve,
-            0,
-            "",
-            stopped,
+            n_iter=len(loss_curve),
+            n_fun=best.n_calls,
+            loss_curve=loss_curve,
+            status=0,
+            message="",
+            stopped=stopped,
         )
     return _Run(
         result.x,
@@ -240,18 +244,20 @@ def _run_lbfgs(objective, theta, options, verbose):
     )
 
 
-def _run_mixed_precision(objective, draft, theta, options, verbose):
-    """L-BFGS on the float32 ``draft`` of the objective, then on the objective.
+def _minimise(objective, draft, theta, options, verbose):
+    """L-BFGS on ``objective`` from ``theta``, first on its float32 ``draft``.
 
-    The float32 run ends when it has used its budget, or earlier when float32
-    rounding (or overflow) stops its progress; the run on ``objective`` then
-    goes on from the best point it reached, with the iterations and loss
-    evaluations that are left.
+    With no draft this is one L-BFGS run. Otherwise the float32 run ends when
+    it has used its budget, or earlier when float32 rounding (or overflow)
+    stops its progress; the run on ``objective`` then goes on from the best
+    point it reached, with the iterations and loss evaluations that are left.
     """
+    if draft is None:
+        return _run_lbfgs(objective, theta, options, verbose)
     draft_run = _run_lbfgs(draft, theta, options, verbose)
     if draft_run.stopped == "interrupted":
         return draft_run  # Ctrl-C: stop now, with the float32 loss
-    if draft_run.status == 1:
+    if draft_run.status == _BUDGET_SPENT:
         # The budget is spent: report the loss in the data's precision.
         with one_blas_thread():
             draft_run.loss = float(objective(draft_run.theta)[0])
@@ -396,7 +402,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         # One start uses the workers for chunks of samples, several for starts.
         n_jobs = self.n_jobs if len(starts) == 1 else None
         objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs)
-        optimise, objectives = _run_lbfgs, (objective,)
+        draft = None
         if self.mixed_precision and X.dtype == np.float64:
             # Values beyond float32's range become inf; the draft's loss is
             # then not finite and the float64 run starts from the beginning.
@@ -409,17 +415,16 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                     sample_weight.astype(np.float32),
                     n_jobs,
                 )
-            optimise, objectives = _run_mixed_precision, (objective, draft)
         options = self._lbfgs_options()
         if len(starts) == 1 or self.n_jobs in (None, 1):
             runs = []
             for theta in starts:
-                runs.append(optimise(*objectives, theta, options, self.verbose))
+                runs.append(_minimise(objective, draft, theta, options, self.verbose))
                 if runs[-1].stopped == "interrupted":
                     break  # Ctrl-C ends the whole fit, not one start
         else:
             runs = Parallel(n_jobs=self.n_jobs)(
-                delayed(optimise)(*objectives, theta, options, self.verbose)
+                delayed(_minimise)(objective, draft, theta, options, self.verbose)
                 for theta in starts
             )
         if any(run.theta is None for run in runs):
@@ -472,7 +477,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
                 stacklevel=5,
             )
-        elif run.status == 1:
+        elif run.status == _BUDGET_SPENT:
             warnings.warn(
                 f"L-BFGS stopped before converging ({run.message}); increase "
                 f"max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}).",
