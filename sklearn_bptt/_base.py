@@ -1,5 +1,6 @@
 """The estimator code shared by the regressor and the classifier."""
 
+import time
 import warnings
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
@@ -11,19 +12,29 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._engine import (
     Objective,
     ParameterLayout,
+    exact_sum,
     forward,
     make_batch,
     one_blas_thread,
     plan_chunks,
 )
 from ._functions import ACTIVATIONS
-from ._validation import canonical_samples, check_recurrent_mask, check_sequences
+from ._validation import (
+    Count,
+    canonical_samples,
+    check_recurrent_mask,
+    check_sequences,
+)
 
 # Docstring sections written once and filled into both estimators' docstrings.
 SHARED_DOCS = {
@@ -33,9 +44,10 @@ SHARED_DOCS = {
         ``1 / time_constant`` of the way from its state to its activation at
         every step (a leaky integrator), so it remembers over about
         ``time_constant`` steps; 1 is the plain recurrent net. ``"auto"``
-        uses ``max(1, n_timesteps / {steps_per_time_constant})`` of the data
-        it is fitted on: long sequences get slow units, whose state and
-        gradient last across the sequence. The value used is
+        uses ``max(1, n_timesteps / {steps_per_time_constant})``, where
+        ``n_timesteps`` is the length of the longest training sequence with a
+        positive sample weight: long sequences get slow units, whose state
+        and gradient last across the sequence. The value used is
         ``time_constant_``.
 
 """,
@@ -79,7 +91,10 @@ SHARED_DOCS = {
         Seeds the starting points. Results do not depend on ``n_jobs``.
 
     verbose : int, default=0
-        Print the loss after every iteration when positive.
+        Print the fit's progress: 1 prints a line every ``max_iter // 20``
+        iterations (the iteration out of ``max_iter``, the loss, the
+        precision of the phase and the time so far) and a last line with the
+        stop reason; 2 and more print every iteration.
 
     warm_start : bool, default=False
         Start from the fitted weights and initial state of the previous call
@@ -114,6 +129,11 @@ SHARED_DOCS = {
     loss_curve_ : list of float
         Loss after every iteration of the kept fit (in float32 for the
         iterations of a ``mixed_precision`` fit's float32 phase).
+    stop_reason_ : str
+        Why the kept fit stopped: SciPy's L-BFGS message (for example
+        ``"CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"``), or
+        ``"non-finite"`` when the loss overflowed, or ``"interrupted"`` after
+        a KeyboardInterrupt.
 
 """,
 }
@@ -162,6 +182,10 @@ class _Run:
     message: str
     stopped: str = None
 
+    @property
+    def stop_reason(self):
+        return self.stopped or self.message
+
 
 # SciPy's L-BFGS-B status when it stopped at maxiter or maxfun.
 _BUDGET_SPENT = 1
@@ -195,17 +219,63 @@ class _BestPoint:
         return loss, grad
 
 
-def _run_lbfgs(objective, theta, options, verbose):
+class _Progress:
+    """Prints how a fit goes: a line every few iterations and one at the end.
+
+    One count runs through both phases of a mixed-precision fit. ``verbose=1``
+    prints about twenty lines per fit, 2 and more every iteration.
+    """
+
+    def __init__(self, verbose, max_iter):
+        self.verbose = verbose
+        self.max_iter = max_iter
+        self.every = 1 if verbose > 1 else max(1, max_iter // 20)
+        self.done = 0  # iterations of the phases before this one
+        self.start = time.perf_counter()
+
+    def elapsed(self):
+        return time.perf_counter() - self.start
+
+    def iteration(self, n_iter, loss, phase):
+        """Report iteration ``n_iter`` of the current phase."""
+        iteration = self.done + n_iter
+        if not self.verbose or (iteration % self.every and iteration != 1):
+            return
+        width = len(str(self.max_iter))
+        print(
+            f"Iteration {iteration:>{width}}/{self.max_iter}  loss {loss:.8g}  "
+            f"{phase}  {self.elapsed():.2f} s"
+        )
+
+    def handover(self, draft_run):
+        """The float32 phase ended; the float64 phase goes on from here."""
+        self.done += draft_run.n_iter
+        if self.verbose:
+            print(
+                f"Going on in float64 after {draft_run.n_iter} float32 iterations "
+                f"({draft_run.stop_reason})"
+            )
+
+    def finished(self, run):
+        if self.verbose:
+            print(
+                f"Stopped after {run.n_iter}/{self.max_iter} iterations: "
+                f"{run.stop_reason}; loss {run.loss:.8g}, {self.elapsed():.2f} s"
+            )
+
+
+def _run_lbfgs(objective, theta, options, progress):
     """Minimise ``objective`` from ``theta`` with SciPy's L-BFGS-B.
 
-    ``options`` are SciPy's (see ``BaseBPTT._lbfgs_options``).
+    ``options`` are SciPy's (see ``BaseBPTT._lbfgs_options``); ``progress``
+    is told of every iteration.
     """
     loss_curve = []
+    phase = np.dtype(objective.dtype).name
 
     def record(intermediate_result):
         loss_curve.append(float(intermediate_result.fun))
-        if verbose:
-            print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
+        progress.iteration(len(loss_curve), loss_curve[-1], phase)
 
     best = _BestPoint(objective)
     try:
@@ -252,9 +322,17 @@ def _minimise(objective, draft, theta, options, verbose):
     stops its progress; the run on ``objective`` then goes on from the best
     point it reached, with the iterations and loss evaluations that are left.
     """
+    progress = _Progress(verbose, options["maxiter"])
     if draft is None:
-        return _run_lbfgs(objective, theta, options, verbose)
-    draft_run = _run_lbfgs(draft, theta, options, verbose)
+        run = _run_lbfgs(objective, theta, options, progress)
+    else:
+        run = _finish_in_full_precision(objective, draft, theta, options, progress)
+    progress.finished(run)
+    return run
+
+
+def _finish_in_full_precision(objective, draft, theta, options, progress):
+    draft_run = _run_lbfgs(draft, theta, options, progress)
     if draft_run.stopped == "interrupted":
         return draft_run  # Ctrl-C: stop now, with the float32 loss
     if draft_run.status == _BUDGET_SPENT:
@@ -262,19 +340,86 @@ def _minimise(objective, draft, theta, options, verbose):
         with one_blas_thread():
             draft_run.loss = float(objective(draft_run.theta)[0])
         return draft_run
-    if verbose:
-        print(f"Going on in float64 after {draft_run.n_iter} float32 iterations")
+    progress.handover(draft_run)
     rest = {
         **options,
         "maxiter": options["maxiter"] - draft_run.n_iter,
         "maxfun": max(1, options["maxfun"] - draft_run.n_fun),
     }
     start = theta if draft_run.theta is None else draft_run.theta
-    run = _run_lbfgs(objective, start, rest, verbose)
+    run = _run_lbfgs(objective, start, rest, progress)
     run.n_iter += draft_run.n_iter
     run.n_fun += draft_run.n_fun
     run.loss_curve = draft_run.loss_curve + run.loss_curve
     return run
+
+
+# A fit whose loss is within this share of a constant prediction's warns.
+TRIVIAL_MARGIN = 0.01
+
+
+def _check_weights(sample_weight, X):
+    """Validate sample weights, kept in float64 whatever the data's precision.
+
+    Only their ratios and their sum enter the loss; in float32 a weight of
+    1e-50 would underflow to zero and a sum of 1e38s would overflow.
+    """
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            "sample_weight sums to more than the largest float64; divide the "
+            "weights by a common factor (only their ratios and sum matter)."
+        )
+    return sample_weight
+
+
+def _trim_padding(X, y, lengths, counted):
+    """Drop the steps past the longest sequence that counts (positive weight).
+
+    They are padding for every sample that enters the loss, so they must not
+    change the model: not through ``time_constant="auto"``, nor through the
+    order in which the engine sums over steps. ``X`` and ``y`` are views.
+    """
+    n_steps = int(lengths[counted].max())
+    if y.ndim == 3:
+        y = y[:, :n_steps]
+    return X[:, :n_steps], y, np.minimum(lengths, n_steps)
+
+
+def _not_finite_at_start(trivial_loss, dtype):
+    """The message for a loss that is not finite at every starting point."""
+    with np.errstate(over="ignore"):
+        targets_overflow = not np.isfinite(np.asarray(trivial_loss, dtype=dtype))
+    if targets_overflow:
+        return (
+            "The loss is not finite at the starting parameters: the targets are "
+            f"too large for the squared error in {np.dtype(dtype)}. Scale y, for "
+            "example with sklearn.compose.TransformedTargetRegressor("
+            "transformer=StandardScaler())."
+        )
+    return (
+        "The loss is not finite at the starting parameters: the inputs are too "
+        "large for the network. Scale the features (for example with "
+        "sklearn_bptt.preprocessing.SequenceStandardScaler)."
+    )
+
+
+def _check_finite_states(states):
+    """Raise a ValueError if the hidden state overflowed on any sequence."""
+    if np.isfinite(states).all():
+        return
+    n_bad = int((~np.isfinite(states)).any(axis=(0, 2)).sum())
+    raise ValueError(
+        f"The network's hidden state overflowed (became infinite or NaN) on "
+        f"{n_bad} sequence(s) of X: its dynamics explode on this "
+        "input, so there is no prediction to give. Scale the features as for "
+        "fitting (relu units on large inputs, or many more steps than the "
+        "training sequences had, are the usual causes)."
+    )
 
 
 def _orthogonal(n, rng):
@@ -291,19 +436,24 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     """
 
     _parameter_constraints = {
-        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [Count(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "time_constant": [Interval(Real, 1, None, closed="left"), StrOptions({"auto"})],
-        "n_settle_steps": [Interval(Integral, 0, None, closed="left")],
-        "n_target_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_settle_steps": [Count(Integral, 0, None, closed="left")],
+        "n_target_steps": [Count(Integral, 1, None, closed="left")],
         "learn_initial_state": ["boolean"],
         "recurrent_mask": ["array-like", None],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Count(Integral, 1, None, closed="left")],
+        "max_fun": [Count(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
+        "n_init": [Count(Integral, 1, None, closed="left")],
+        # joblib's convention: -1 is every core, -2 all but one; 0 means nothing.
+        "n_jobs": [
+            Count(Integral, None, -1, closed="right"),
+            Count(Integral, 1, None, closed="left"),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -377,6 +527,16 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _fit(self, X, y, sample_weight):
+        """Fit; a fit that raises leaves the estimator exactly as it was."""
+        before = dict(self.__dict__)
+        try:
+            return self._fit_new_state(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_new_state(self, X, y, sample_weight):
         """Validate, then run L-BFGS from each starting point and keep the best."""
         if y is None:
             raise ValueError(
@@ -385,19 +545,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             )
         warm = self.warm_start and hasattr(self, "initial_state_")
         X, lengths = check_sequences(self, X, reset=not warm)
-        self._check_target_window(lengths)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+        sample_weight = _check_weights(sample_weight, X)
         y = self._validate_targets(y, X, lengths, sample_weight)
-        if warm and self.recurrent_weights_.shape[0] != self.n_hidden:
-            raise ValueError(
-                "warm_start needs the fitted "
-                f"n_hidden={self.recurrent_weights_.shape[0]}, got "
-                f"n_hidden={self.n_hidden}."
-            )
+        X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
+        self._check_target_window(lengths[sample_weight > 0])
         self.time_constant_ = self._resolve_time_constant(X.shape[1])
         layout = ParameterLayout(X.shape[2], self.n_hidden, y.shape[-1])
+        if warm:
+            self._check_warm_start(layout)
         starts = self._starting_points(layout, warm)
         # One start uses the workers for chunks of samples, several for starts.
         n_jobs = self.n_jobs if len(starts) == 1 else None
@@ -412,27 +567,13 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                     X.astype(np.float32),
                     y.astype(np.float32),
                     lengths,
-                    sample_weight.astype(np.float32),
+                    sample_weight,
                     n_jobs,
                 )
-        options = self._lbfgs_options()
-        if len(starts) == 1 or self.n_jobs in (None, 1):
-            runs = []
-            for theta in starts:
-                runs.append(_minimise(objective, draft, theta, options, self.verbose))
-                if runs[-1].stopped == "interrupted":
-                    break  # Ctrl-C ends the whole fit, not one start
-        else:
-            runs = Parallel(n_jobs=self.n_jobs)(
-                delayed(_minimise)(objective, draft, theta, options, self.verbose)
-                for theta in starts
-            )
+        runs = self._run_starts(objective, draft, starts)
+        trivial_loss = self._trivial_loss(y, sample_weight)
         if any(run.theta is None for run in runs):
-            raise ValueError(
-                "The loss is not finite at the starting parameters: the inputs are "
-                "too large for the network. Scale the features (for example with "
-                "sklearn_bptt.preprocessing.SequenceStandardScaler)."
-            )
+            raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
         best = min(runs, key=lambda run: run.loss)
 
         for name, value in layout.unpack(best.theta).items():
@@ -441,8 +582,68 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = best.n_iter
         self.loss_ = best.loss
         self.loss_curve_ = best.loss_curve
+        self.stop_reason_ = best.stop_reason
+        # Predictions use the fitted activation, whatever set_params says later.
+        self._fitted_activation = self.activation
         self._warn_about_stop(best)
+        self._warn_if_trivial(trivial_loss)
         return self
+
+    def _run_starts(self, objective, draft, starts):
+        """One L-BFGS run (with its float32 draft) from every starting point."""
+        options = self._lbfgs_options()
+        if len(starts) == 1 or self.n_jobs in (None, 1):
+            runs = []
+            for theta in starts:
+                runs.append(_minimise(objective, draft, theta, options, self.verbose))
+                if runs[-1].stopped == "interrupted":
+                    break  # Ctrl-C ends the whole fit, not one start
+            return runs
+        return Parallel(n_jobs=self.n_jobs)(
+            delayed(_minimise)(objective, draft, theta, options, self.verbose)
+            for theta in starts
+        )
+
+    def _check_warm_start(self, layout):
+        """The fitted parameters must have the shapes the new fit needs."""
+        fitted = {
+            "n_hidden": self.recurrent_weights_.shape[0],
+            "n_outputs": self.output_bias_.shape[0],
+        }
+        wanted = {
+            "n_hidden": self.n_hidden,
+            "n_outputs": layout.shapes["output_bias"][0],
+        }
+        for name, value in wanted.items():
+            if fitted[name] != value:
+                raise ValueError(
+                    f"warm_start needs the fitted {name}={fitted[name]}, but this "
+                    f"fit has {name}={value}."
+                )
+
+    @abstractmethod
+    def _trivial_loss(self, y, sample_weight):
+        """Loss of the best constant prediction, in float64.
+
+        A net whose weights and initial state are zero predicts its output
+        bias, so this is the loss a fit must beat to have learned anything.
+        """
+
+    def _warn_if_trivial(self, trivial_loss):
+        # Saturated units have near-zero gradients, so L-BFGS can stop
+        # "converged" at the loss of a constant prediction.
+        if trivial_loss > 0 and self.loss_ >= (1 - TRIVIAL_MARGIN) * trivial_loss:
+            warnings.warn(
+                f"The fit ended at loss {self.loss_:.6g}, within "
+                f"{TRIVIAL_MARGIN:.0%} of the {trivial_loss:.6g} of a constant "
+                f"prediction ({self._trivial_predictor}): the network learned "
+                "(almost) nothing. Unscaled features saturate the units; scale "
+                "them, for example with "
+                "sklearn_bptt.preprocessing.SequenceStandardScaler. Stop reason: "
+                f"{self.stop_reason_}.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
 
     def _lbfgs_options(self):
         """SciPy's L-BFGS-B options: the documented stopping rules and history."""
@@ -459,14 +660,15 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         }
 
     def _warn_about_stop(self, run):
-        # stacklevel 5 points at the caller of fit: warn <- this <- _fit <-
-        # fit <- scikit-learn's _fit_context wrapper <- caller.
+        # stacklevel 6 points at the caller of fit: warn <- this <-
+        # _fit_new_state <- _fit <- fit <- scikit-learn's _fit_context
+        # wrapper <- caller.
         if run.stopped == "interrupted":
             warnings.warn(
                 f"Fit interrupted by KeyboardInterrupt after {run.n_iter} "
                 "iterations; the model holds the best parameters found so far.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif run.stopped == "non-finite":
             warnings.warn(
@@ -475,20 +677,23 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 "parameters found. Scaling the inputs, a larger alpha or the tanh "
                 "activation usually prevent this.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif run.status == _BUDGET_SPENT:
             warnings.warn(
                 f"L-BFGS stopped before converging ({run.message}); increase "
                 f"max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}).",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
 
     def _starting_points(self, layout, warm):
         """Flat parameter vectors to start L-BFGS from."""
         if warm:
-            return [layout.pack(self._fitted_params(np.float64))]
+            theta = layout.pack(self._fitted_params(np.float64))
+            # The current mask and learn_initial_state hold from the start.
+            free = self._free_parameters(layout)
+            return [theta if free is None else theta * free]
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         return [self._initial_theta(layout, seed) for seed in seeds]
@@ -508,7 +713,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self.activation,
             self._loss,
             # The penalty is per unit of sample weight, as in MLPRegressor.
-            self.alpha / float(merged_weight.sum()),
+            self.alpha / exact_sum(weights),
             self._free_parameters(layout),
             n_jobs,
             self._leak(),
@@ -524,13 +729,22 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """Leak rate of the fitted units: the engine's form of ``time_constant_``."""
         return 1.0 / self.time_constant_
 
-    def _chunks(self, lengths, dtype, rows=None):
-        """Chunks of sample indices (all, or ``rows``) that bound the stack memory."""
+    def _chunks(self, lengths, dtype, rows=None, n_settle_steps=None, n_hidden=None):
+        """Chunks of sample indices (all, or ``rows``) that bound the stack memory.
+
+        ``n_settle_steps`` and ``n_hidden`` default to the parameters' values;
+        predictions pass the checked and the fitted ones.
+        """
         if rows is None:
             rows = np.arange(len(lengths))
-        n_steps = int(lengths.max()) + self.n_settle_steps
+        if n_settle_steps is None:
+            n_settle_steps = self.n_settle_steps
+        n_steps = int(lengths[rows].max()) + n_settle_steps
         plan = plan_chunks(
-            lengths[rows], n_steps, self.n_hidden, np.dtype(dtype).itemsize
+            lengths[rows],
+            n_steps,
+            n_hidden or self.n_hidden,
+            np.dtype(dtype).itemsize,
         )
         return [rows[chunk] for chunk in plan]
 
@@ -590,10 +804,19 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
     def _forward(self, params, batch):
         """The fitted net's stack of states over ``batch``."""
-        states, _ = forward(params, batch, self.activation, self._leak())
+        states, _ = forward(params, batch, self._fitted_activation, self._leak())
         return states
 
-    def _predict_rows(self, X, read_out):
+    def _checked_settle_steps(self):
+        """``n_settle_steps``, validated: it may be changed after fitting."""
+        validate_parameter_constraints(
+            {"n_settle_steps": self._parameter_constraints["n_settle_steps"]},
+            {"n_settle_steps": self.n_settle_steps},
+            caller_name=type(self).__name__,
+        )
+        return self.n_settle_steps
+
+    def _predict_rows(self, X, read_out, keep_width=False):
         """Run the fitted net over ``X`` chunk by chunk and gather a read-out.
 
         Parameters
@@ -603,6 +826,10 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         read_out : callable
             ``read_out(batch, states, params)`` returns an array whose first
             axis follows the batch's rows.
+        keep_width : bool, default=False
+            Run over all of ``X``'s steps, for read-outs shaped by them. By
+            default the steps past the longest sequence, padding for every
+            sample, are not computed.
 
         Returns
         -------
@@ -611,11 +838,17 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         X, lengths = check_sequences(self, X, reset=False)
+        n_settle_steps = self._checked_settle_steps()
+        if not keep_width:
+            X = X[:, : lengths.max()]
         params = self._fitted_params(X.dtype)
         parts, rows = [], []
-        for chunk in self._chunks(lengths, X.dtype):
-            batch = make_batch(X, lengths, self.n_settle_steps, chunk)
-            parts.append(read_out(batch, self._forward(params, batch), params))
+        n_hidden = self.recurrent_weights_.shape[0]
+        for chunk in self._chunks(lengths, X.dtype, None, n_settle_steps, n_hidden):
+            batch = make_batch(X, lengths, n_settle_steps, chunk)
+            states = self._forward(params, batch)
+            _check_finite_states(states)
+            parts.append(read_out(batch, states, params))
             rows.append(chunk)
         part = parts[0]
         result = np.empty((len(X),) + part.shape[1:], dtype=part.dtype)

@@ -13,7 +13,7 @@ Shapes: ``n`` samples, ``T`` input steps, ``S`` settle steps, ``L = T + S``,
 """
 
 from dataclasses import dataclass
-from math import prod
+from math import fsum, prod
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -217,6 +217,11 @@ class TargetSet:
     weights: np.ndarray
 
 
+def exact_sum(values):
+    """The correctly rounded sum: the same whatever the order, or zeros added."""
+    return fsum(np.ravel(values))
+
+
 def _normalised(weights, total):
     if total is None:
         total = weights.sum()
@@ -271,11 +276,13 @@ def final_window_targets(
 
     y = y[batch.order]
     values = np.broadcast_to(y, (len(steps),) + y.shape)
+    # Normalised before the cast to y's dtype: sample weights can be beyond
+    # float32's range while their ratios are not.
     weights = mask * sample_weight[batch.order][None, :]
-    weights = weights[:, :, None].astype(y.dtype)
+    weights = _normalised(weights[:, :, None], total).astype(y.dtype)
     if per_output:
         weights = np.repeat(weights, y.shape[1], axis=2)
-    return TargetSet(steps, values, _normalised(weights, total))
+    return TargetSet(steps, values, weights)
 
 
 def sequence_targets(Y, sample_weight, batch, total=None):
@@ -300,8 +307,8 @@ def sequence_targets(Y, sample_weight, batch, total=None):
     steps = np.flatnonzero(has_target.any(axis=(1, 2))) + 1
     values = np.where(has_target, Y, 0)[steps - 1]
     sw = sample_weight[batch.order][None, :, None]
-    weights = (has_target[steps - 1] * sw).astype(Y.dtype)
-    return TargetSet(steps, values, _normalised(weights, total))
+    weights = _normalised(has_target[steps - 1] * sw, total).astype(Y.dtype)
+    return TargetSet(steps, values, weights)
 
 
 _blas_controller = None
@@ -350,7 +357,7 @@ class FinalWindowTargets:
         self.n_target_steps = n_target_steps
         self.per_output = per_output
         entries = n_target_steps * (y.shape[1] if per_output else 1)
-        self.total = float(sample_weight.sum()) * entries
+        self.total = exact_sum(sample_weight) * entries
 
     def __call__(self, batch):
         return final_window_targets(
@@ -369,7 +376,7 @@ class SequenceTargets:
     def __init__(self, Y, sample_weight):
         self.Y = Y
         self.sample_weight = sample_weight
-        self.total = float((~np.isnan(Y)).sum(axis=(1, 2)) @ sample_weight)
+        self.total = exact_sum((~np.isnan(Y)).sum(axis=(1, 2)) * sample_weight)
 
     def __call__(self, batch):
         return sequence_targets(self.Y, self.sample_weight, batch, self.total)

@@ -140,9 +140,14 @@ LOSS_FUNCTIONS = {
 }
 
 
+def log_softmax(X):
+    """Row-wise log of the softmax over the last axis, without over- or underflow."""
+    return X - logsumexp(X, axis=-1, keepdims=True)
+
+
 def softmax(X):
     """Row-wise softmax over the last axis, computed without overflow."""
-    return np.exp(X - logsumexp(X, axis=-1, keepdims=True))
+    return np.exp(log_softmax(X))
 
 
 def identity(X):

@@ -4,10 +4,15 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_array, check_consistent_length
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from ._base import BaseBPTT, fill_shared_docs
-from ._engine import FinalWindowTargets, SequenceTargets
+from ._engine import FinalWindowTargets, SequenceTargets, exact_sum
 from ._validation import as_numeric_array, check_every_output_has_a_target
 
 
@@ -135,6 +140,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
     }
 
     _loss = "squared_error"
+    _trivial_predictor = "the weighted mean of y"
     # Chosen on benchmarks/bench_tasks.py: a fifth of the sequence kept the
     # first value over 60 steps and the adding problem best (ratio 2 and 50
     # steps were worse), and forecasting still follows the signal. Measured
@@ -211,7 +217,10 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         self : BPTTRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        self._fit(X, y, sample_weight)
+        # Predictions take the fitted output mode, whatever set_params says later.
+        self._fitted_output = self.output
+        return self
 
     def _check_target_window(self, lengths):
         if self.output == "sequence":
@@ -273,6 +282,18 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         check_every_output_has_a_target(y, sample_weight)
         return y
 
+    def _trivial_loss(self, y, sample_weight):
+        # Per output, the weighted mean over every target entry; the loss is
+        # the mean over all entries, as in the engine.
+        y = y.astype(np.float64).reshape(len(y), -1, y.shape[-1])
+        has_target = ~np.isnan(y)
+        weights = has_target * sample_weight[:, None, None]
+        values = np.where(has_target, y, 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            means = (weights * values).sum(axis=(0, 1)) / weights.sum(axis=(0, 1))
+            errors = weights * (values - means) ** 2
+            return 0.5 * exact_sum(errors) / exact_sum(weights)
+
     def _make_targets(self, y, sample_weight):
         if self.output == "sequence":
             return SequenceTargets(y, sample_weight)
@@ -297,10 +318,11 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             step and the current ``n_settle_steps``. With ``output="sequence"``:
             ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps.
         """
-        if self.output == "last":
+        check_is_fitted(self)
+        if self._fitted_output == "last":
             y_pred = self._predict_rows(X, _final_outputs)
             return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
-        y_pred = self._predict_rows(X, _step_outputs)
+        y_pred = self._predict_rows(X, _step_outputs, keep_width=True)
         if self.n_outputs_ == 1 and self._sequence_target_ndim == 2:
             return y_pred[:, :, 0]
         return y_pred
@@ -325,13 +347,28 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         score : float
             R^2 of ``self.predict(X)`` against ``y``.
         """
-        if self.output == "last":
+        check_is_fitted(self)
+        if self._fitted_output == "last":
             return super().score(X, y, sample_weight=sample_weight)
         y_pred = self.predict(X)
-        y = np.asarray(y, dtype=float).reshape(y_pred.shape)
+        y = check_array(
+            as_numeric_array(y, "y"),
+            ensure_2d=False,
+            allow_nd=True,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            input_name="y",
+        )
+        if y.shape != y_pred.shape:
+            raise ValueError(
+                f"y must have the shape of the predictions, {y_pred.shape} "
+                "(n_samples, n_timesteps[, n_outputs]) with output='sequence'; "
+                f"got shape {y.shape}."
+            )
         targeted = ~np.isnan(y)
         weights = None
         if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y_pred)
             weights = np.broadcast_to(
                 np.reshape(sample_weight, (-1,) + (1,) * (y.ndim - 1)), y.shape
             )[targeted]

@@ -4,6 +4,7 @@ import hashlib
 
 import numpy as np
 from sklearn.utils._missing import is_pandas_na, is_scalar_nan
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names, check_array
 
 SHAPES_HELP = (
@@ -17,6 +18,17 @@ NAN_MEANING = {
     "X": "NaN marks padding: whole steps at the end of a sequence",
     "y": "NaN marks a step without a target, with output='sequence'",
 }
+
+
+class Count(Interval):
+    """An integer ``Interval`` that rejects booleans.
+
+    ``True`` is an ``Integral`` in Python, so a plain ``Interval(Integral, 1,
+    None)`` accepts ``n_hidden=True``, which then fails deep in numpy.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
 def _nested_shape(value):

@@ -1,0 +1,334 @@
+"""Regression tests for defects found by probing the public API as a user would.
+
+Each test failed before its fix. The invariants behind them are also stated
+as property-based tests in ``test_invariants.py``.
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+from sklearn_bptt.preprocessing import to_padded_array
+
+FITTED_ARRAYS = (
+    "input_weights_",
+    "recurrent_weights_",
+    "hidden_bias_",
+    "output_weights_",
+    "output_bias_",
+    "initial_state_",
+)
+
+rng = np.random.RandomState(0)
+X = rng.normal(size=(8, 5, 2))
+y = X[:, :, 0].sum(axis=1)
+labels = np.where(y > 0, "up", "down")
+
+
+def quietly(estimator, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args, **kwargs)
+
+
+def fitted_state(model):
+    """Copies of everything fit sets: the attributes that are not parameters."""
+    params = model.get_params(deep=False)
+    return {
+        name: np.copy(value) for name, value in vars(model).items() if name not in params
+    }
+
+
+def assert_same_state(model, before):
+    after = fitted_state(model)
+    assert after.keys() == before.keys()
+    for name, value in before.items():
+        np.testing.assert_array_equal(after[name], value)
+
+
+def assert_same_fitted_arrays(a, b):
+    for name in FITTED_ARRAYS:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def last_two_difference(n=100, T=10):
+    X = np.random.RandomState(1).uniform(-1, 1, (n, T, 1))
+    return X, X[:, -1, 0] - X[:, -2, 0]
+
+
+# 1. Padding changes the model.
+
+
+@pytest.mark.parametrize("Estimator", [BPTTRegressor, BPTTAttractorClassifier])
+def test_extra_padding_steps_give_the_identical_model(Estimator):
+    X_short, target = last_two_difference()
+    if Estimator is BPTTAttractorClassifier:
+        target = target > 0
+    X_padded = to_padded_array(list(X_short), n_timesteps=100)
+    params = {"n_hidden": 6, "max_iter": 30, "random_state": 0}
+    short = quietly(Estimator(**params), X_short, target)
+    padded = quietly(Estimator(**params), X_padded, target)
+    assert padded.time_constant_ == short.time_constant_
+    assert_same_fitted_arrays(padded, short)
+    assert padded.loss_curve_ == short.loss_curve_
+    np.testing.assert_array_equal(padded.predict(X_padded), short.predict(X_short))
+
+
+def test_a_long_zero_weight_sample_changes_nothing():
+    X_short, target = last_two_difference(n=30)
+    long_sample = np.random.RandomState(2).uniform(-1, 1, (1, 40, 1))
+    X_more = to_padded_array(list(X_short) + list(long_sample))
+    weights = np.r_[np.ones(30), 0.0]
+    params = {"n_hidden": 4, "max_iter": 20, "random_state": 0}
+    reference = quietly(BPTTRegressor(**params), X_short, target)
+    model = quietly(
+        BPTTRegressor(**params), X_more, np.r_[target, 5.0], sample_weight=weights
+    )
+    assert model.time_constant_ == reference.time_constant_
+    assert_same_fitted_arrays(model, reference)
+
+
+def test_a_short_zero_weight_sample_does_not_bound_the_target_window():
+    X_padded = to_padded_array([np.ones((1, 2))] + list(X))
+    model = quietly(
+        BPTTRegressor(n_hidden=2, n_target_steps=4, max_iter=3),
+        X_padded,
+        np.r_[0.0, y],
+        sample_weight=np.r_[0.0, np.ones(len(X))],
+    )
+    assert model.n_iter_ > 0
+
+
+# 2. and 11. warm_start and the current parameters.
+
+
+def test_warm_start_honours_a_new_mask_and_a_fixed_initial_state():
+    model = quietly(BPTTRegressor(n_hidden=3, max_iter=5, random_state=0), X, y)
+    model.set_params(
+        warm_start=True, recurrent_mask=np.eye(3), learn_initial_state=False
+    )
+    quietly(model, X, y)
+    np.testing.assert_array_equal(model.recurrent_weights_ * (1 - np.eye(3)), 0)
+    np.testing.assert_array_equal(model.initial_state_, 0)
+
+
+def test_warm_start_with_another_number_of_outputs_says_so():
+    model = quietly(BPTTRegressor(n_hidden=3, max_iter=2, random_state=0), X, y)
+    model.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="warm_start needs the fitted n_outputs=1"):
+        model.fit(X, np.c_[y, y])
+
+
+# 3. A failed fit leaves the estimator as it was.
+
+
+def test_a_failed_refit_leaves_the_fitted_classifier_unchanged():
+    model = quietly(
+        BPTTAttractorClassifier(n_hidden=3, max_iter=3, random_state=0), X, labels
+    )
+    before = fitted_state(model)
+    predicted = model.predict(X)
+    new_labels = np.where(y > 0.5, "high", "low")
+    model.set_params(n_init=2, n_jobs=2, max_iter=10**6, tol=-1.0)
+    with pytest.raises(InvalidParameterError):
+        model.fit(X, new_labels)
+    model.set_params(n_init=1, n_jobs=None, max_iter=3, tol=1e-5, n_target_steps=9)
+    with pytest.raises(ValueError, match="n_target_steps=9"):
+        model.fit(X, new_labels)
+    assert_same_state(model, before)
+    np.testing.assert_array_equal(model.predict(X), predicted)
+
+
+def test_a_fresh_estimator_whose_fit_raised_is_not_fitted():
+    model = BPTTRegressor(n_hidden=2, n_target_steps=9)
+    with pytest.raises(ValueError, match="n_target_steps=9"):
+        model.fit(X, y)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+def test_a_failure_inside_the_fit_restores_the_estimator(monkeypatch):
+    model = quietly(BPTTRegressor(n_hidden=2, max_iter=3, random_state=0), X, y)
+    before = fitted_state(model)
+
+    def fail(*args, **kwargs):
+        raise MemoryError("no room for the stacks")
+
+    monkeypatch.setattr(BPTTRegressor, "_run_starts", fail)
+    with pytest.raises(MemoryError):
+        model.set_params(n_hidden=5).fit(X[:, :3], y * 2)
+    assert_same_state(model, before)
+
+
+# 4. score with output="sequence" checks y.
+
+
+@pytest.fixture(scope="module")
+def sequence_model():
+    Y = np.cumsum(X[:, :, 0], axis=1)
+    model = quietly(
+        BPTTRegressor(n_hidden=2, output="sequence", max_iter=3, random_state=0), X, Y
+    )
+    return model, Y
+
+
+@pytest.mark.parametrize(
+    "bad_y", [lambda Y: Y.T, lambda Y: Y.ravel(), lambda Y: Y[:, :3]]
+)
+def test_sequence_score_checks_the_shape_of_y(sequence_model, bad_y):
+    model, Y = sequence_model
+    with pytest.raises(ValueError, match=r"y must have the shape of the predictions"):
+        model.score(X, bad_y(Y))
+
+
+def test_sequence_score_checks_the_length_of_sample_weight(sequence_model):
+    model, Y = sequence_model
+    with pytest.raises(ValueError, match="sample_weight.shape == .* expected"):
+        model.score(X, Y, sample_weight=np.ones(3))
+    assert np.isfinite(model.score(X, Y, sample_weight=np.arange(8.0)))
+
+
+# 5. and 10. Sample weights at the edges of float32.
+
+
+def test_weights_whose_sum_overflows_float32_still_train():
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    params = {"n_hidden": 3, "max_iter": 20, "random_state": 0, "alpha": 0.0}
+    huge = quietly(BPTTRegressor(**params), X32, y32, sample_weight=np.full(8, 1e38))
+    unit = quietly(BPTTRegressor(**params), X32, y32)
+    assert huge.n_iter_ > 0 and huge.loss_ > 0
+    np.testing.assert_allclose(huge.loss_, unit.loss_, rtol=1e-5)
+
+
+def test_tiny_weights_under_mixed_precision_train():
+    params = {"n_hidden": 3, "max_iter": 20, "random_state": 0, "alpha": 0.0}
+    tiny = quietly(BPTTRegressor(**params), X, y, sample_weight=np.full(8, 1e-50))
+    unit = quietly(BPTTRegressor(**params), X, y)
+    np.testing.assert_allclose(tiny.loss_, unit.loss_, rtol=1e-10)
+
+
+def test_weights_that_sum_beyond_float64_are_rejected():
+    with pytest.raises(ValueError, match="sample_weight sums to more than"):
+        BPTTRegressor().fit(X, y, sample_weight=np.full(8, 1e308))
+
+
+def test_all_zero_weights_are_rejected():
+    with pytest.raises(ValueError, match="at least one non-zero number"):
+        BPTTRegressor().fit(X, y, sample_weight=np.zeros(8))
+
+
+# 7. Parameters changed after fit.
+
+
+def test_predictions_keep_the_fitted_activation_and_output():
+    model = quietly(BPTTRegressor(n_hidden=3, max_iter=5, random_state=0), X, y)
+    expected = model.predict(X)
+    model.set_params(activation="relu", output="sequence")
+    np.testing.assert_array_equal(model.predict(X), expected)
+    model.set_params(activation="foo")
+    np.testing.assert_array_equal(model.predict(X), expected)
+
+
+@pytest.mark.parametrize("n_settle_steps", [2.5, -1, None, True])
+def test_a_bad_n_settle_steps_set_after_fit_is_rejected_at_predict(n_settle_steps):
+    model = quietly(
+        BPTTAttractorClassifier(n_hidden=3, max_iter=3, random_state=0), X, labels
+    )
+    model.set_params(n_settle_steps=n_settle_steps)
+    for method in (model.predict, model.predict_proba, model.trajectory):
+        with pytest.raises(InvalidParameterError, match="'n_settle_steps' parameter"):
+            method(X)
+
+
+# 8. Exploding dynamics at predict time.
+
+
+def test_exploding_dynamics_at_predict_raise_instead_of_guessing():
+    X_small = rng.uniform(0, 1, size=(40, 5, 1))
+    model = quietly(
+        BPTTAttractorClassifier(n_hidden=4, activation="relu", max_iter=5),
+        X_small,
+        X_small[:, :, 0].sum(axis=1) > 2.5,
+    )
+    model.recurrent_weights_ = np.abs(model.recurrent_weights_) + 1.0
+    X_long = np.full((2, 3000, 1), 1e5)
+    with pytest.raises(ValueError, match="hidden state overflowed .* on 2 sequence"):
+        model.predict(X_long)
+
+
+# 9. A fit that ends at the trivial predictor's loss.
+
+
+def test_a_fit_at_the_constant_predictors_loss_warns_and_says_why_it_stopped():
+    data = np.random.RandomState(0)
+    labels_3 = np.arange(90) % 3
+    X_raw = 100 + 20 * data.normal(size=(90, 10, 1)) + labels_3[:, None, None]
+    model = BPTTAttractorClassifier(n_hidden=4, max_iter=200, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="within 1% of the .* constant"):
+        model.fit(X_raw, labels_3)
+    assert model.stop_reason_.startswith("CONVERGENCE")
+    assert model.loss_ > 0.99 * np.log(3)
+
+
+def test_a_fit_that_learns_does_not_warn_about_the_constant_predictor():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = BPTTRegressor(n_hidden=4, max_iter=2000, random_state=0).fit(X, y)
+    assert model.stop_reason_.startswith("CONVERGENCE")
+
+
+def test_stop_reason_names_a_spent_budget():
+    model = quietly(BPTTRegressor(n_hidden=3, max_iter=2, random_state=0), X, y)
+    assert "ITERATIONS REACHED LIMIT" in model.stop_reason_
+
+
+# 12. Huge targets are blamed, not the inputs.
+
+
+def test_huge_targets_get_a_message_about_the_targets():
+    with pytest.raises(ValueError, match="the targets are too large"):
+        BPTTRegressor(n_hidden=2).fit(X, y * 1e200)
+
+
+def test_huge_inputs_still_get_a_message_about_the_inputs():
+    with pytest.raises(ValueError, match="the inputs are too large"):
+        BPTTRegressor(n_hidden=2, activation="relu").fit(X * 1e300, y)
+
+
+# 13. Booleans and n_jobs=0.
+
+
+@pytest.mark.parametrize(
+    "param", ["n_hidden", "max_iter", "max_fun", "n_init", "n_target_steps"]
+)
+def test_booleans_are_not_counts(param):
+    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
+        BPTTRegressor(**{param: True}).fit(X, y)
+
+
+def test_n_jobs_zero_is_rejected_even_with_one_start():
+    with pytest.raises(InvalidParameterError, match=re.escape("'n_jobs' parameter")):
+        BPTTRegressor(n_jobs=0).fit(X, y)
+
+
+# 14. predict_log_proba where a probability underflows.
+
+
+def test_predict_log_proba_is_finite_where_a_probability_underflows():
+    model = quietly(
+        BPTTAttractorClassifier(n_hidden=3, max_iter=3, random_state=0), X, labels
+    )
+    model.output_weights_ = model.output_weights_ * 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = model.predict_log_proba(X)
+    assert np.isfinite(log_proba).all()
+    assert (model.predict_proba(X) == 0).any()
+    np.testing.assert_allclose(
+        np.exp(log_proba), model.predict_proba(X), rtol=1e-12, atol=0
+    )
