@@ -455,6 +455,13 @@ def make_sliding_windows(series, window, horizon=1, step=1):
         ``(n_windows, n_horizons)`` for 1D ``series``, else
         ``(n_windows, n_horizons, n_features)``.
 
+    See Also
+    --------
+    sklearn_bptt.forecasting.RelativeToLastValue : Forecast the change from
+        each window's last value, so a model can follow a trend.
+    sklearn_bptt.forecasting.forecast_recursive : Forecast several steps
+        with a model of the next one.
+
     Notes
     -----
     Consecutive windows overlap when ``step < window + max(horizon) - 1``,
