@@ -50,7 +50,7 @@ from sklearn.utils.validation import (
 )
 
 from ._validation import check_sequences
-from .preprocessing import _check_positive_int
+from .preprocessing import _check_positive_int, _same_ndim
 
 __all__ = ["RelativeToLastValue", "forecast_recursive"]
 
@@ -62,14 +62,17 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
     ``predict(X)`` returns ``regressor_.predict(X) + last``, where ``last``
     is the value of feature ``feature`` at the last real (not padding) step
     of each sequence of ``X``. With several targets per sequence (one per
-    forecast horizon) the same last value is subtracted from each.
+    forecast horizon) the same last value is subtracted from each. By
+    default the regressor's input is made relative too: ``last`` is
+    subtracted from that feature at every step of the sequence.
 
     A series with a trend leaves the range of values it was trained on, and
     a network with bounded units (``tanh``) cannot follow it there: its
-    forecasts flatten at the highest level it saw. The change from the last
-    value stays in the range of the changes it saw, so the same network
-    follows the trend. This is what a forecaster calls differencing the
-    target; the forecast of no change is the naive forecast.
+    forecasts flatten at the highest level it saw, and inputs beyond that
+    level saturate its units. Relative to the last value, inputs and targets
+    stay in the range of the changes it saw, so the same network follows
+    the trend. This is what a forecaster calls differencing; the forecast of
+    no change is the naive forecast.
 
     Parameters
     ----------
@@ -83,6 +86,12 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
     feature : int, default=0
         Index of the feature (on the last axis of ``X``) that holds the
         forecast series; negative values count from the end, as in Python.
+
+    relative_inputs : bool, default=True
+        Subtract ``last`` from feature ``feature`` at every step of ``X``
+        before the regressor sees it, so that it sees no level at all.
+        False passes ``X`` unchanged and makes only the targets relative.
+        Other features are always passed unchanged.
 
     Attributes
     ----------
@@ -132,11 +141,13 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         "regressor": [HasMethods(["fit", "predict"])],
         "feature": [Interval(Integral, None, None, closed="neither")],
+        "relative_inputs": ["boolean"],
     }
 
-    def __init__(self, regressor, *, feature=0):
+    def __init__(self, regressor, *, feature=0, relative_inputs=True):
         self.regressor = regressor
         self.feature = feature
+        self.relative_inputs = relative_inputs
 
     # The inner regressor validates its own parameters when it is fitted.
     @_fit_context(prefer_skip_nested_validation=False)
@@ -164,11 +175,11 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
-        last = self._last_values(X, reset=True)
+        last, X_regressor = self._relative(X, reset=True)
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         check_consistent_length(last, y)
         self.regressor_ = clone(self.regressor)
-        self.regressor_.fit(X, y - _as_column(last, y.ndim), **fit_params)
+        self.regressor_.fit(X_regressor, y - _as_column(last, y.ndim), **fit_params)
         return self
 
     def predict(self, X):
@@ -186,20 +197,26 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
             Forecasts, shaped as the regressor's predictions.
         """
         check_is_fitted(self)
-        last = self._last_values(X, reset=False)
-        change = np.asarray(self.regressor_.predict(X))
+        last, X_regressor = self._relative(X, reset=False)
+        change = np.asarray(self.regressor_.predict(X_regressor))
         return change + _as_column(last, change.ndim)
 
-    def _last_values(self, X, *, reset):
-        """Feature ``feature`` at the last real step of every sequence, shape (n,)."""
-        X, lengths = check_sequences(self, X, reset=reset)
-        n_features = X.shape[2]
+    def _relative(self, X, *, reset):
+        """The last values, shape (n,), and the ``X`` the regressor gets."""
+        X_checked, lengths = check_sequences(self, X, reset=reset)
+        n_features = X_checked.shape[2]
         if not -n_features <= self.feature < n_features:
             raise ValueError(
                 f"feature={self.feature} is out of range for X with {n_features} "
                 f"feature(s); it must be in [{-n_features}, {n_features - 1}]."
             )
-        return X[np.arange(len(X)), lengths - 1, self.feature]
+        last = X_checked[np.arange(len(X_checked)), lengths - 1, self.feature]
+        if not self.relative_inputs:
+            return last, X
+        # A fresh array: X may be the caller's. Padding stays NaN.
+        X_relative = X_checked.copy()
+        X_relative[:, :, self.feature] -= last[:, np.newaxis]
+        return last, _same_ndim(X_relative, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -52,8 +52,13 @@ def small_bptt(**params):
     return BPTTRegressor(n_hidden=3, max_iter=20, random_state=0, **params)
 
 
+# The checks give 2D X, one step per sample: relative inputs make the series
+# feature zero there, which costs a linear model the fit the checks ask for.
 @parametrize_with_checks(
-    [RelativeToLastValue(BPTTRegressor(random_state=0)), RelativeToLastValue(Ridge())]
+    [
+        RelativeToLastValue(BPTTRegressor(random_state=0)),
+        RelativeToLastValue(Ridge(), feature=-1, relative_inputs=False),
+    ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
@@ -63,28 +68,51 @@ def test_sklearn_compatible_estimator(estimator, check):
 # RelativeToLastValue
 
 
+def manual_differencing(X, y, feature=0, relative_inputs=True):
+    """What RelativeToLastValue does, written out: (X, y, last) for a regressor."""
+    last = X[:, -1, feature]
+    X = X.copy()
+    if relative_inputs:
+        X[:, :, feature] -= last[:, np.newaxis]
+    last = last[:, np.newaxis] if y.ndim == 2 else last
+    return X, y - last, last
+
+
+@pytest.mark.parametrize("relative_inputs", [True, False])
 @pytest.mark.parametrize("horizon", [3, [1, 3, 12]])
-def test_equals_manual_differencing(horizon):
+def test_equals_manual_differencing(horizon, relative_inputs):
     X, y = make_sliding_windows(trend_series(), window=12, horizon=horizon)
-    model = RelativeToLastValue(flat_ridge()).fit(X, y)
-    last = X[:, -1, 0]
-    change = y - (last[:, np.newaxis] if y.ndim == 2 else last)
-    manual = flat_ridge().fit(X, change)
-    expected = manual.predict(X) + (last[:, np.newaxis] if y.ndim == 2 else last)
+    model = RelativeToLastValue(flat_ridge(), relative_inputs=relative_inputs)
+    model.fit(X, y)
+    X_manual, change, last = manual_differencing(X, y, 0, relative_inputs)
+    manual = flat_ridge().fit(X_manual, change)
     assert model.predict(X).shape == y.shape
-    assert_allclose(model.predict(X), expected)
+    assert_allclose(model.predict(X), manual.predict(X_manual) + last)
     assert_allclose(model.regressor_[-1].coef_, manual[-1].coef_)
 
 
 def test_equals_manual_differencing_with_bptt_and_sample_weight():
-    X, y = make_sliding_windows(trend_series(60), window=6, horizon=[1, 2])
+    series = np.column_stack([np.cos(np.arange(60)), trend_series(60)])
+    X, y = make_sliding_windows(series, window=6, horizon=[1, 2])
+    y = y[:, :, 1]  # forecast feature 1; feature 0 is another input
     weights = np.linspace(0.5, 2.0, len(y))
-    model = quiet_fit(
-        RelativeToLastValue(small_bptt()), X, y, sample_weight=weights
+    model = RelativeToLastValue(small_bptt(), feature=1)
+    quiet_fit(model, X, y, sample_weight=weights)
+    X_manual, change, last = manual_differencing(X, y, feature=1)
+    assert_array_equal(X_manual[:, :, 0], X[:, :, 0])  # other features unchanged
+    manual = quiet_fit(small_bptt(), X_manual, change, sample_weight=weights)
+    assert_allclose(model.predict(X), manual.predict(X_manual) + last)
+
+
+def test_relative_inputs_make_forecasts_shift_with_the_series():
+    # Relative to the last value, a model sees no level: raising the whole
+    # series by 100 raises every forecast by exactly 100.
+    X, y = make_sliding_windows(trend_series(60), window=6, horizon=[1, 4])
+    model = RelativeToLastValue(
+        make_pipeline(SequenceStandardScaler(), small_bptt())
     )
-    last = X[:, -1, :1]
-    manual = quiet_fit(small_bptt(), X, y - last, sample_weight=weights)
-    assert_allclose(model.predict(X), manual.predict(X) + last)
+    quiet_fit(model, X, y)
+    assert_allclose(model.predict(X + 100.0), model.predict(X) + 100.0)
 
 
 def test_feature_picks_the_series():
