@@ -118,6 +118,9 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
     must be ``(n_samples,)`` or ``(n_samples, n_outputs)``, every output
     being a value of the same series.
 
+    With 2D ``X`` and ``relative_inputs=True`` the regressor gets feature
+    ``feature`` as zeros: a single step is its own last value.
+
     Examples
     --------
     >>> import numpy as np
