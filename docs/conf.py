@@ -73,7 +73,7 @@ html_theme_options = {
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 # Single pages without a section tree get the full width.
-html_sidebars = {"index": [], "user_guide": [], "api": []}
+html_sidebars = {"index": [], "user_guide": [], "forecasting": [], "api": []}
 
 
 # Docstring fixes applied before numpydoc reads the docstrings.

@@ -9,6 +9,7 @@ from pathlib import Path
 ORDER = [
     "plot_unrolled_network.py",
     "plot_sine_forecast.py",
+    "plot_forecasting.py",
     "plot_sequence_to_sequence.py",
     "plot_attractors.py",
     "plot_digits_sequences.py",

@@ -422,12 +422,12 @@ def from_padded_array(X):
 
 
 def make_sliding_windows(series, window, horizon=1, step=1):
-    """Cut a long series into windows and the value that follows each one.
+    """Cut a long series into windows and the values that follow each one.
 
     Window ``i`` holds the steps ``s, ..., s + window - 1`` with
-    ``s = i * step``, and its target is the value at step
-    ``s + window - 1 + horizon``. Windows are made as long as that target
-    exists in the series.
+    ``s = i * step``, and its target for horizon ``h`` is the value at step
+    ``s + window - 1 + h``. Windows are made as long as every target exists
+    in the series.
 
     Parameters
     ----------
@@ -435,25 +435,42 @@ def make_sliding_windows(series, window, horizon=1, step=1):
         The series, finite values only. 1D means one feature.
     window : int
         Number of steps in every window, at least 1.
-    horizon : int, default=1
+    horizon : int or sequence of int, default=1
         How many steps after a window's last step its target is, at least 1
-        (1 means the next value).
+        (1 means the next value). A sequence, such as ``range(1, 13)``, gives
+        one target per horizon, in the order given, for a model that
+        forecasts all of them at once.
     step : int, default=1
-        Distance between the starts of consecutive windows, at least 1.
+        Distance between the starts of consecutive windows, at least 1. A
+        step longer than the series gives the first window only.
 
     Returns
     -------
     X : ndarray of shape (n_windows, window, n_features)
         The windows, float32 if ``series`` was float32, else float64.
-    y : ndarray of shape (n_windows,) for 1D ``series``, else \
-            (n_windows, n_features)
-        The value ``horizon`` steps after every window.
+    y : ndarray
+        The values ``horizon`` steps after every window. For an int
+        ``horizon``: shape ``(n_windows,)`` for 1D ``series``, else
+        ``(n_windows, n_features)``. For a sequence of ``n_horizons``:
+        ``(n_windows, n_horizons)`` for 1D ``series``, else
+        ``(n_windows, n_horizons, n_features)``.
+
+    See Also
+    --------
+    sklearn_bptt.forecasting.RelativeToLastValue : Forecast the change from
+        each window's last value, so a model can follow a trend.
+    sklearn_bptt.forecasting.forecast_recursive : Forecast several steps
+        with a model of the next one.
 
     Notes
     -----
-    Consecutive windows overlap when ``step < window + horizon - 1``, so
-    shuffled cross-validation would let a model see its test targets while
-    training; split them with :class:`~sklearn.model_selection.TimeSeriesSplit`.
+    Consecutive windows overlap when ``step < window + max(horizon) - 1``,
+    so shuffled cross-validation would let a model see its test targets
+    while training. Split them in time, with
+    :class:`~sklearn.model_selection.TimeSeriesSplit`, and with several
+    horizons leave ``gap=max(horizon) - 1`` windows (for ``step=1``) between
+    training and validation: without it the last training windows' far
+    targets are the first validation windows' near targets.
 
     Examples
     --------
@@ -466,10 +483,14 @@ def make_sliding_windows(series, window, horizon=1, step=1):
            [2., 3., 4.]])
     >>> y
     array([3., 4., 5.])
+    >>> X, y = make_sliding_windows(np.arange(6), window=3, horizon=[1, 2])
+    >>> y
+    array([[3., 4.],
+           [4., 5.]])
     """
-    for name, value in (("window", window), ("horizon", horizon), ("step", step)):
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+    _check_positive_int("window", window)
+    _check_positive_int("step", step)
+    horizons = _check_horizons(horizon)
     values = check_array(
         series, ensure_2d=False, dtype=[np.float64, np.float32], input_name="series"
     )
@@ -480,16 +501,56 @@ def make_sliding_windows(series, window, horizon=1, step=1):
         )
     series_2d = values[:, np.newaxis] if values.ndim == 1 else values
     n_timesteps = series_2d.shape[0]
-    if n_timesteps < window + horizon:
+    furthest = max(horizons)
+    n_starts = n_timesteps - window - furthest + 1
+    if n_starts < 1:
+        needed = "window + horizon" if len(horizons) == 1 else "window + max(horizon)"
         raise ValueError(
             f"series has {n_timesteps} steps; one window needs at least "
-            f"window + horizon = {window + horizon}."
+            f"{needed} = {window + furthest}."
         )
-    starts = np.arange(0, n_timesteps - window - horizon + 1, step)
+    # A step past the last start leaves one window; capping it keeps arange
+    # in integers (it returns objects for a step beyond int64).
+    starts = np.arange(0, n_starts, min(step, n_starts))
     # (n_windows, window) indices into the series, gathered in one step.
     X = series_2d[starts[:, np.newaxis] + np.arange(window)]
-    y = values[starts + window - 1 + horizon]
-    return X, y
+    # (n_windows, n_horizons) target steps, or (n_windows,) for an int.
+    last_steps = starts + window - 1
+    if len(horizons) == 1 and not np.iterable(horizon):
+        return X, values[last_steps + furthest]
+    return X, values[last_steps[:, np.newaxis] + np.asarray(horizons)]
+
+
+def _check_positive_int(name, value):
+    # bool is an Integral, but True as a window length is a mistake.
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+
+
+def _check_horizons(horizon):
+    """The horizons as a list of distinct Python ints, checked."""
+    if isinstance(horizon, str) or not np.iterable(horizon):
+        if isinstance(horizon, bool) or not isinstance(horizon, Integral):
+            raise ValueError(
+                "horizon must be an integer >= 1 or a sequence of them; got "
+                f"{horizon!r}."
+            )
+        _check_positive_int("horizon", horizon)
+        return [int(horizon)]
+    horizons = list(horizon)
+    if not horizons:
+        raise ValueError("horizon is empty; give at least one horizon.")
+    for i, value in enumerate(horizons):
+        _check_positive_int(f"horizon[{i}]", value)
+    # Python ints: index arithmetic on numpy ints could overflow silently.
+    horizons = [int(value) for value in horizons]
+    repeated = next((h for i, h in enumerate(horizons) if h in horizons[:i]), None)
+    if repeated is not None:
+        raise ValueError(
+            f"horizon holds horizon {repeated} twice; each horizon gives one "
+            "column of y, so list each once."
+        )
+    return horizons
 
 
 def from_channels_first(X):

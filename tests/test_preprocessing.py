@@ -415,6 +415,66 @@ def test_sliding_windows_exact_fit_and_float32():
     assert series[0] == 0.0
 
 
+def test_sliding_windows_huge_step_gives_one_window():
+    # A step beyond int64 once made np.arange return objects: IndexError.
+    X, y = make_sliding_windows(np.arange(5.0), 1, step=10**20)
+    assert_array_equal(X[:, :, 0], [[0.0]])
+    assert_array_equal(y, [1.0])
+    X, y = make_sliding_windows(np.arange(10.0), 3, step=np.int64(4))
+    assert_array_equal(X[:, 0, 0], [0.0, 4.0])
+
+
+def test_sliding_windows_several_horizons():
+    series = np.arange(10.0)
+    X, y = make_sliding_windows(series, window=3, horizon=[1, 3])
+    # Only windows whose 3-step target exists: starts 0..4.
+    assert X.shape == (5, 3, 1)
+    assert y.shape == (5, 2)
+    assert_array_equal(y[:, 0], series[3:8])  # the next value
+    assert_array_equal(y[:, 1], series[5:10])  # three steps on
+    # Each column is what the int horizon gives, on the same windows.
+    for column, horizon in enumerate([1, 3]):
+        X_one, y_one = make_sliding_windows(series, window=3, horizon=horizon)
+        assert_array_equal(y[:, column], y_one[: len(y)])
+        assert_array_equal(X, X_one[: len(X)])
+
+
+def test_sliding_windows_horizons_any_order_and_2d_series():
+    series = np.arange(16.0).reshape(8, 2)
+    X, y = make_sliding_windows(series, window=2, horizon=range(3, 0, -1), step=2)
+    # Starts 0 and 2; a start at 4 would need step 4 + 1 + 3 = 8 to exist.
+    assert X.shape == (2, 2, 2)
+    assert y.shape == (2, 3, 2)  # (n_windows, n_horizons, n_features)
+    for i, start in enumerate([0, 2]):
+        for column, horizon in enumerate([3, 2, 1]):
+            assert_array_equal(y[i, column], series[start + 1 + horizon])
+    _, y = make_sliding_windows(np.arange(6.0), window=2, horizon=np.array([2]))
+    assert y.shape == (3, 1)
+
+
+@pytest.mark.parametrize(
+    "series, kwargs, message",
+    [
+        (np.arange(5), {"window": True}, "window must be an integer >= 1"),
+        (np.arange(5), {"window": 2, "horizon": False}, "horizon must be an"),
+        (np.arange(5), {"window": 2, "step": True}, "step must be an integer >= 1"),
+        (np.arange(5), {"window": 2, "step": -1}, "step must be an integer >= 1"),
+        (np.arange(5), {"window": 2, "step": 1.5}, "step must be an integer >= 1"),
+        (np.arange(5), {"window": 2, "horizon": []}, "horizon is empty"),
+        (np.arange(5), {"window": 2, "horizon": [1, 0]}, r"horizon\[1\] must be"),
+        (np.arange(5), {"window": 2, "horizon": [1, 2.0]}, r"horizon\[1\] must be"),
+        (np.arange(5), {"window": 2, "horizon": [2, 1, 2]}, "horizon 2 twice"),
+        (np.arange(5), {"window": 2, "horizon": "12"}, "horizon must be an"),
+        (np.arange(5), {"window": 2, "horizon": [[1]]}, r"horizon\[0\] must be"),
+        (np.arange(5), {"window": 2, "horizon": [1, 4]}, r"window \+ max\(horizon\)"),
+        (np.arange(5), {"window": 10**20}, "series has 5 steps"),
+    ],
+)
+def test_sliding_windows_argument_errors(series, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_sliding_windows(series, **kwargs)
+
+
 @pytest.mark.parametrize(
     "series, kwargs, message",
     [
