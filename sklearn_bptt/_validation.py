@@ -103,7 +103,7 @@ def _check_object_values(values, name, strings_help):
     )
 
 
-def check_sequences(estimator, X, *, reset):
+def check_sequences(estimator, X, *, reset, check_names=True):
     """Validate ``X`` and find the length of every sequence.
 
     Parameters
@@ -117,6 +117,9 @@ def check_sequences(estimator, X, *, reset):
         every feature at the end of a sequence are padding.
     reset : bool
         Whether this is ``fit`` (set the feature count) or a later call.
+    check_names : bool, default=True
+        Whether to set or compare ``feature_names_in_``; False for the
+        output of ``transform`` coming back to ``inverse_transform``.
 
     Returns
     -------
@@ -125,7 +128,8 @@ def check_sequences(estimator, X, *, reset):
     lengths : ndarray of shape (n_samples,)
         Number of real steps of every sequence.
     """
-    _check_feature_names(estimator, X, reset=reset)
+    if check_names:
+        _check_feature_names(estimator, X, reset=reset)
     X = as_numeric_array(X, "X")
     try:
         X = check_array(

@@ -54,7 +54,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import _check_n_features, check_sequences, sequence_lengths
+from ._validation import check_sequences, sequence_lengths
 
 __all__ = [
     "SequenceStandardScaler",
@@ -88,7 +88,9 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         Mean of every feature over all real steps. Computed even when
         ``with_mean=False``, as in :class:`~sklearn.preprocessing.StandardScaler`.
     var_ : ndarray of shape (n_features_in_,)
-        Variance of every feature over all real steps.
+        Variance of every feature over all real steps, ``scale_ ** 2``
+        for non-constant features. It overflows to inf for a standard
+        deviation above about 1e154, where ``scale_`` is still finite.
     scale_ : ndarray of shape (n_features_in_,) or None
         Standard deviation of every feature, 1.0 for a feature that holds a
         single value (so it is centred but not blown up). None when
@@ -160,9 +162,7 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         # (n_real_steps, n_features): every real step of every sequence,
         # so padding cannot enter the statistics.
         steps = X[np.arange(X.shape[1]) < lengths[:, np.newaxis]]
-        # Accumulate in float64 so float32 data gets accurate statistics.
-        mean = steps.mean(axis=0, dtype=np.float64)
-        var = steps.var(axis=0, dtype=np.float64)
+        mean, std = _mean_and_std(steps)
         # The summed mean and variance of a feature holding a single value
         # carry rounding noise, and dividing by that noise would blow it up
         # into signal. Comparing the extremes finds such features exactly,
@@ -170,14 +170,14 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         lowest = steps.min(axis=0)
         constant = lowest == steps.max(axis=0)
         mean[constant] = lowest[constant]
-        var[constant] = 0.0
-        self.mean_, self.var_ = mean, var
+        std[constant] = 0.0
+        self.mean_ = mean
+        # Overflows to inf when std is above about 1e154; scale_ does not.
+        with np.errstate(over="ignore"):
+            self.var_ = std**2
         self.n_steps_seen_ = steps.shape[0]
         if self.with_std:
-            scale = np.sqrt(var)
-            # Zero also when the variance underflows (values ~1e-160 apart).
-            scale[scale == 0] = 1.0
-            self.scale_ = scale
+            self.scale_ = np.where(std == 0, 1.0, std)
         else:
             self.scale_ = None
         return self
@@ -216,26 +216,11 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             Sequences in the original units.
         """
         check_is_fitted(self)
-        # Not check_sequences: it would compare feature names, and the
-        # output of transform, which inverse_transform usually gets, is a
-        # plain array even when the scaler was fitted on a DataFrame.
-        X_checked = check_array(
-            X,
-            allow_nd=True,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            estimator=self,
-            input_name="X",
-        )
-        X3d = X_checked[:, np.newaxis, :] if X_checked.ndim == 2 else X_checked
-        if X3d.ndim != 3:
-            raise ValueError(
-                "X must be a 2D or 3D array; got a "
-                f"{X_checked.ndim}D array of shape {X_checked.shape}."
-            )
-        _check_n_features(self, X3d.shape[2], reset=False)
-        sequence_lengths(X3d)  # raises if NaN is anything but end padding
-        return self._scale(X_checked, inverse=True)
+        # Feature names are not compared: the output of transform, which
+        # inverse_transform usually gets, is a plain array even when the
+        # scaler was fitted on a DataFrame.
+        X_checked, _ = check_sequences(self, X, reset=False, check_names=False)
+        return _same_ndim(self._scale(X_checked, inverse=True), X)
 
     def _scale(self, X, *, inverse):
         """Apply the affine map (or its inverse) in ``X``'s own dtype.
@@ -266,6 +251,21 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         # scikit-learn's checks and tools mean by "allow_nan") is an error.
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _mean_and_std(steps):
+    """Float64 mean and standard deviation of every column of ``steps``.
+
+    Squaring values above about 1e154 overflows, which made the scale
+    infinite. Each column is first divided by a power of two close to its
+    largest magnitude: the division is exact, so ordinary data gets the same
+    statistics as without it, and the squares stay below 4.
+    """
+    largest = np.abs(steps).max(axis=0).astype(np.float64)
+    # 2**(exponent - 1) <= largest < 2**exponent; an all-zero column gets 0.5.
+    factor = np.ldexp(1.0, np.frexp(largest)[1] - 1)
+    scaled = steps / factor  # float64 also for float32 steps
+    return scaled.mean(axis=0) * factor, scaled.std(axis=0) * factor
 
 
 def _same_ndim(X_out, X_in):
@@ -339,7 +339,11 @@ def to_padded_array(sequences, n_timesteps=None, dtype=float):
     longest = max(len(array) for array in arrays)
     if n_timesteps is None:
         n_timesteps = longest
-    elif not isinstance(n_timesteps, Integral) or n_timesteps < 1:
+    elif (
+        isinstance(n_timesteps, bool)  # an Integral, but surely a mistake
+        or not isinstance(n_timesteps, Integral)
+        or n_timesteps < 1
+    ):
         raise ValueError(
             f"n_timesteps must be a positive integer; got {n_timesteps!r}."
         )
@@ -358,7 +362,24 @@ def to_padded_array(sequences, n_timesteps=None, dtype=float):
 
 def _as_sequence(sequence, index, dtype):
     """One sequence as a ``(n_timesteps_i, n_features)`` array, checked."""
-    array = np.asarray(sequence, dtype=dtype)
+    array = np.asarray(sequence)
+    kind = array.dtype.kind
+    if kind == "O":
+        kind = "c" if any(isinstance(v, complex) for v in array.flat) else kind
+    if kind == "c":
+        # Casting would drop the imaginary part with only a ComplexWarning.
+        raise ValueError(
+            f"Sequence {index} contains complex numbers; the estimators take "
+            "real values only. Split them first, e.g. into real and imaginary "
+            "features."
+        )
+    if kind in ("U", "S"):
+        # Casting would parse numeric strings, which the estimators reject.
+        raise ValueError(
+            f"Sequence {index} contains strings (dtype {array.dtype}); the "
+            "estimators need numbers."
+        )
+    array = array.astype(dtype, copy=False)
     if array.ndim == 1:
         array = array[:, np.newaxis]
     elif array.ndim != 2:
@@ -390,7 +411,9 @@ def from_padded_array(X):
     -------
     sequences : list of ndarray of shape (n_timesteps_i, n_features)
         The real steps of every sequence. They are views into ``X`` when
-        ``X`` is a float ndarray; copy them before changing them in place.
+        ``X`` is an ndarray of dtype float16, float32 or float64; copy them
+        before changing them in place. Other input (lists, integer or
+        ``longdouble`` arrays) is first converted to float64.
 
     See Also
     --------
@@ -408,7 +431,8 @@ def from_padded_array(X):
         X,
         allow_nd=True,
         ensure_2d=False,
-        dtype=[np.float64, np.float32],
+        # float16 kept too, so that its sequences are views as well.
+        dtype=[np.float64, np.float32, np.float16],
         ensure_all_finite="allow-nan",
         input_name="X",
     )
@@ -416,6 +440,11 @@ def from_padded_array(X):
         raise ValueError(
             "X must be a 3D array (n_samples, n_timesteps, n_features); got "
             f"shape {X.shape}."
+        )
+    if 0 in X.shape[1:]:
+        raise ValueError(
+            f"X has shape {X.shape}; every sequence needs at least 1 time step "
+            "and 1 feature."
         )
     lengths = sequence_lengths(X)
     return [X[i, :length] for i, length in enumerate(lengths)]

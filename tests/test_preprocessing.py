@@ -464,3 +464,78 @@ def test_channels_first_data_in_a_pipeline():
     assert pipe.named_steps["model"].n_features_in_ == 2
     assert pipe.named_steps["scale"].n_steps_seen_ == 30 * 5
     assert pipe.predict(X).shape == (30,)
+
+
+# ---------------------------------------------------------------------------
+# Robustness: extreme values and input that used to slip through
+
+
+def test_scaler_does_not_overflow_on_huge_values():
+    X = np.array([[[1e200], [2e200], [np.nan]], [[3e200], [-1e200], [5e200]]])
+    steps = np.array([1.0, 2.0, 3.0, -1.0, 5.0])
+    scaler = SequenceStandardScaler().fit(X)
+    assert_allclose(scaler.mean_, [steps.mean() * 1e200])
+    assert_allclose(scaler.scale_, [steps.std() * 1e200])
+    Xt = scaler.transform(X)
+    assert_allclose(Xt[~np.isnan(X)], (steps - steps.mean()) / steps.std())
+    assert_allclose(scaler.inverse_transform(Xt), X)
+    assert np.isinf(scaler.var_).all()  # 1e400 has no float64; scale_ does
+
+
+def test_scaler_statistics_of_tiny_values_are_exact():
+    X = np.array([[[1e-170], [3e-170]]])
+    scaler = SequenceStandardScaler().fit(X)
+    assert_allclose(scaler.mean_, [2e-170])
+    assert_allclose(scaler.scale_, [1e-170])
+    assert_allclose(scaler.transform(X)[0, :, 0], [-1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        ([["1"], ["2"]], "contains strings"),
+        ([[[1.0]], [[1.0], [2.0]]], "different lengths"),
+    ],
+)
+def test_inverse_transform_rejects_what_transform_rejects(X, message):
+    scaler = SequenceStandardScaler().fit(np.arange(6.0).reshape(3, 2, 1))
+    with pytest.raises(ValueError, match=message):
+        scaler.transform(X)
+    with pytest.raises(ValueError, match=message):
+        scaler.inverse_transform(X)
+
+
+def test_inverse_transform_keeps_2d_shape_of_lists():
+    scaler = SequenceStandardScaler().fit(np.arange(6.0).reshape(3, 2))
+    assert scaler.inverse_transform([[0.0, 0.0]]).shape == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "sequences, kwargs, message",
+    [
+        ([[1, 2]], {"n_timesteps": True}, "n_timesteps must be a positive integer"),
+        ([[1.0, 2.0 + 1j]], {}, "Sequence 0 contains complex numbers"),
+        ([np.zeros(2), np.ones(3, dtype=complex)], {}, "Sequence 1 contains complex"),
+        ([np.array([1, 2j], dtype=object)], {}, "Sequence 0 contains complex"),
+        ([["1", "2"]], {}, "Sequence 0 contains strings"),
+    ],
+)
+def test_to_padded_array_rejects_bools_complex_and_strings(sequences, kwargs, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(ValueError, match=message):
+            to_padded_array(sequences, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_from_padded_array_returns_views(dtype):
+    X = to_padded_array([[1.0, 2.0], [3.0]], dtype=dtype)
+    sequences = from_padded_array(X)
+    assert all(np.shares_memory(sequence, X) for sequence in sequences)
+    assert sequences[0].dtype == dtype
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 1), (2, 3, 0)])
+def test_from_padded_array_rejects_empty_steps_or_features(shape):
+    with pytest.raises(ValueError, match="at least 1 time step and 1 feature"):
+        from_padded_array(np.zeros(shape))
