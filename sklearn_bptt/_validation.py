@@ -274,6 +274,20 @@ def check_no_missing_labels(y):
         )
 
 
+def missing_mask(values):
+    """Boolean mask of the missing entries (None, NaN, NaT, ``pd.NA``) of an array."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind in "mM":
+        return np.isnat(values)
+    if values.dtype.kind == "O":
+        is_missing = np.frompyfunc(
+            lambda v: v is None or is_scalar_nan(v) or is_pandas_na(v), 1, 1
+        )
+        return is_missing(values).astype(bool)
+    return np.zeros(values.shape, dtype=bool)
+
+
 def check_recurrent_mask(recurrent_mask, n_hidden):
     """Validate a 0/1 mask of the recurrent weights; return it as float64."""
     mask = check_array(

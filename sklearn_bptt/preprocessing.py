@@ -54,13 +54,21 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import check_sequences, sequence_lengths
+from ._validation import (
+    ENCODE_HELP,
+    as_numeric_array,
+    check_sequences,
+    missing_mask,
+    sequence_lengths,
+)
 
 __all__ = [
     "SequenceStandardScaler",
     "from_channels_first",
+    "from_long_table",
     "from_padded_array",
     "make_sliding_windows",
+    "to_long_table",
     "to_padded_array",
 ]
 
@@ -564,3 +572,395 @@ def from_channels_first(X):
             f"shape {X.shape}."
         )
     return np.swapaxes(X, 1, 2)
+
+
+def from_long_table(
+    table,
+    *,
+    id_column,
+    time_column,
+    feature_columns=None,
+    label_column=None,
+    return_times=False,
+    dtype=float,
+):
+    """Turn a long table, one row per (series, time step), into sequences.
+
+    A long (or "tidy") table holds many series stacked: a column says which
+    series a row belongs to, another when it was measured, and the other
+    columns are the measurements. This builds the NaN-padded 3D array the
+    estimators take, with the steps of every series in time order.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or mapping of str to array-like
+        The table: a DataFrame, or a dict of equally long 1D columns (then
+        pandas is not needed).
+    id_column : str
+        Column naming the series of each row. Any values that sort: ints,
+        strings, ...
+    time_column : str or None
+        Column giving the time of each row: numbers or datetimes. Only their
+        order matters: the steps of a series are its rows sorted by time, so
+        gaps in time are not filled in (resample first if the steps must be
+        evenly spaced). None means the rows of each series are already in
+        time order.
+    feature_columns : list of str, default=None
+        Columns that become the features, in this order. None means every
+        column but the id, time and label columns.
+    label_column : str, default=None
+        Column holding the label (or target) of each series, the same on
+        every row of a series. None means the table has no labels.
+    return_times : bool, default=False
+        Also return the time values of the steps of every series, for
+        :func:`to_long_table`.
+    dtype : float dtype, default=float
+        Dtype of ``X``, e.g. ``np.float32``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_series, n_timesteps, n_features)
+        Series ``i`` fills ``X[i, :n_timesteps_i]`` in time order; the other
+        steps are NaN. ``n_timesteps`` is the length of the longest series.
+    y : ndarray of shape (n_series,) or None
+        The label of every series, None without ``label_column``.
+    ids : ndarray of shape (n_series,)
+        The series ids, sorted, in the order of the rows of ``X``.
+    times : list of ndarray of shape (n_timesteps_i,)
+        Only with ``return_times=True``: the time values of the steps of
+        every series (step numbers when ``time_column`` is None).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, a series has two rows at the same time, a
+        feature is missing or not finite (NaN marks padding in ``X``), an id,
+        time or label is missing, or a series has conflicting labels.
+
+    See Also
+    --------
+    to_long_table : The way back, for predictions.
+    to_padded_array : The same from a list of sequences.
+
+    Examples
+    --------
+    >>> from sklearn_bptt.preprocessing import from_long_table
+    >>> table = {
+    ...     "series": ["b", "a", "a", "b", "a"],
+    ...     "t": [0, 1, 0, 1, 2],
+    ...     "value": [10.0, 2.0, 1.0, 20.0, 3.0],
+    ...     "label": ["up", "down", "down", "up", "down"],
+    ... }
+    >>> X, y, ids = from_long_table(
+    ...     table, id_column="series", time_column="t", label_column="label")
+    >>> X[:, :, 0]
+    array([[ 1.,  2.,  3.],
+           [10., 20., nan]])
+    >>> y, ids
+    (array(['down', 'up'], dtype='<U4'), array(['a', 'b'], dtype='<U1'))
+
+    With a DataFrame ``df`` it reads the same:
+    ``from_long_table(df, id_column="series", time_column="t",
+    label_column="label")``.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(
+            f"dtype must be a floating dtype to hold the NaN padding; got {dtype}."
+        )
+    column = _column_reader(table)
+    names = _feature_columns(
+        column, feature_columns, id_column, time_column, label_column
+    )
+    for name in (id_column, time_column, label_column, *names):
+        if name is not None:
+            column(name)  # raises for a missing column before any work
+    ids = _no_missing(column(id_column), "id", id_column)
+    n_rows = len(ids)
+    if n_rows == 0:
+        raise ValueError("table has no rows; at least one is required.")
+    series_ids, codes = np.unique(ids, return_inverse=True)
+    if time_column is None:
+        times = np.arange(n_rows)
+        order = np.argsort(codes, kind="stable")
+    else:
+        times = _no_missing(column(time_column), "time", time_column)
+        order = np.lexsort((times, codes))
+    codes, times = codes[order], times[order]
+    _check_no_repeated_steps(codes, times, series_ids, time_column)
+    # Step number of every sorted row within its series.
+    counts = np.bincount(codes)
+    starts = np.cumsum(counts) - counts
+    steps = np.arange(n_rows) - starts[codes]
+
+    X = np.full((len(series_ids), counts.max(), len(names)), np.nan, dtype=dtype)
+    for j, name in enumerate(names):
+        values = _numeric_column(column(name), name, dtype)[order]
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = np.flatnonzero(bad)[0]
+            raise ValueError(
+                f"Feature column {name!r} is {values[row]} at id "
+                f"{series_ids[codes[row]]!r}, time {times[row]!r}. NaN marks "
+                "padding in X; fill or drop missing values first."
+            )
+        X[codes, steps, j] = values
+    y = None
+    if label_column is not None:
+        labels = _no_missing(column(label_column), "label", label_column)[order]
+        y = _one_label_per_series(labels, codes, starts, series_ids, label_column)
+    if not return_times:
+        return X, y, series_ids
+    return X, y, series_ids, np.split(times, starts[1:])
+
+
+def _column_reader(table):
+    """A function returning a named column of ``table`` as a 1D ndarray."""
+    if not hasattr(table, "keys") or not hasattr(table, "__getitem__"):
+        raise TypeError(
+            "table must be a pandas DataFrame or a mapping of column names to "
+            f"1D arrays; got {type(table).__name__}."
+        )
+    columns = list(table.keys())
+    lengths = {name: len(table[name]) for name in columns}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"The columns of table differ in length: {lengths}.")
+
+    def column(name):
+        if name not in columns:
+            raise ValueError(
+                f"table has no column {name!r}; its columns are {columns}."
+            )
+        values = np.asarray(table[name])
+        if values.ndim != 1:
+            raise ValueError(f"Column {name!r} must be 1D; got shape {values.shape}.")
+        return values
+
+    column.names = columns
+    return column
+
+
+def _no_missing(values, what, name):
+    """``values`` (an id, time or label column), checked for missing entries."""
+    missing = missing_mask(values)
+    if missing.any():
+        row = np.flatnonzero(missing)[0]
+        raise ValueError(
+            f"The {what} column {name!r} has a missing value ({values[row]!r}) "
+            f"in row {row}; every row needs a {what}."
+        )
+    return values
+
+
+def _check_no_repeated_steps(codes, times, series_ids, time_column):
+    """Raise if two sorted rows of one series share their time."""
+    repeated = (codes[1:] == codes[:-1]) & (times[1:] == times[:-1])
+    if repeated.any():
+        row = np.flatnonzero(repeated)[0]
+        raise ValueError(
+            f"Series {series_ids[codes[row]]!r} has more than one row at "
+            f"{time_column} = {times[row]!r}; every (id, time) pair must be "
+            "unique. Aggregate or drop the duplicate rows first."
+        )
+
+
+def _feature_columns(column, feature_columns, *not_features):
+    """The names of the feature columns: given, or all the other columns."""
+    if feature_columns is None:
+        names = [name for name in column.names if name not in not_features]
+    elif isinstance(feature_columns, str):
+        names = [feature_columns]
+    else:
+        names = list(feature_columns)
+    if not names:
+        raise ValueError(
+            "table has no feature column: every column is the id, time or label column."
+        )
+    return names
+
+
+def _numeric_column(values, name, dtype):
+    """A feature column as floats; strings and complex numbers are errors."""
+    values = as_numeric_array(values, f"Feature column {name!r}")
+    if values.dtype.kind == "c":
+        raise ValueError(
+            f"Feature column {name!r} holds complex numbers; the estimators "
+            "take real values only."
+        )
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"Feature column {name!r} does not hold numbers ({error}). {ENCODE_HELP}"
+        ) from error
+
+
+def _one_label_per_series(labels, codes, starts, series_ids, label_column):
+    """The label of every series, checked to be the same on all its rows."""
+    per_series = labels[starts]
+    conflicting = labels != per_series[codes]
+    if conflicting.any():
+        row = np.flatnonzero(conflicting)[0]
+        raise ValueError(
+            f"Series {series_ids[codes[row]]!r} has conflicting labels in column "
+            f"{label_column!r}: {per_series[codes[row]]!r} and {labels[row]!r}. "
+            "A series needs one label; use per-step targets as a feature-like "
+            "column and a regressor with output='sequence' instead."
+        )
+    return per_series
+
+
+def to_long_table(
+    values,
+    ids,
+    *,
+    per_step=False,
+    times=None,
+    id_column="id",
+    time_column="time",
+    value_columns=None,
+    as_frame=True,
+):
+    """Turn per-series or per-step values, e.g. predictions, into a long table.
+
+    The way back from :func:`from_long_table`: one row per series, or one row
+    per (series, step) with the NaN padding dropped, ready to merge with the
+    original table.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_series,) or (n_series, n_values) or, \
+            with ``per_step=True``, (n_series, n_timesteps) or \
+            (n_series, n_timesteps, n_values)
+        One value (or several) per series, as ``predict`` or
+        ``predict_proba`` return them, or one per step, as
+        ``BPTTRegressor(output="sequence").predict`` returns them.
+    ids : array-like of shape (n_series,)
+        The id of every series, e.g. the ``ids`` from
+        :func:`from_long_table`.
+    per_step : bool, default=False
+        Whether ``values`` has a time axis. A step that is NaN in every value
+        (padding, or no value at that step) gets no row.
+    times : list of array-like of shape (n_timesteps_i,), default=None
+        With ``per_step=True``, the time value of every step of every series,
+        e.g. the ``times`` from ``from_long_table(..., return_times=True)``.
+        None means step numbers 0, 1, ...
+    id_column, time_column : str, default="id", "time"
+        Names of the id and (with ``per_step=True``) time columns.
+    value_columns : str or list of str, default=None
+        Names of the value columns, one per value: e.g. ``clf.classes_`` for
+        ``predict_proba``. None means ``"value"`` for one value per series or
+        step, else ``"value_0"``, ``"value_1"``, ...
+    as_frame : bool, default=True
+        Return a pandas DataFrame; False returns a dict of 1D ndarrays
+        (then pandas is not needed).
+
+    Returns
+    -------
+    table : pandas.DataFrame or dict of str to ndarray
+        Columns ``id_column``, ``time_column`` (with ``per_step=True``) and
+        the value columns; rows in the order of ``values``, then of steps.
+
+    See Also
+    --------
+    from_long_table : The conversion from a long table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bptt.preprocessing import to_long_table
+    >>> to_long_table(np.array(["up", "down"]), ["a", "b"],
+    ...               value_columns="label", as_frame=False)
+    {'id': array(['a', 'b'], dtype='<U1'), 'label': array(['up', 'down'], dtype='<U4')}
+    >>> per_step = np.array([[0.5, 0.7, 0.9], [0.1, 0.2, np.nan]])
+    >>> to_long_table(per_step, ["a", "b"], per_step=True)  # a DataFrame
+      id  time  value
+    0  a     0    0.5
+    1  a     1    0.7
+    2  a     2    0.9
+    3  b     0    0.1
+    4  b     1    0.2
+    """
+    values, ids = np.asarray(values), np.asarray(ids)
+    if values.ndim == 0 or ids.ndim != 1 or len(values) != len(ids):
+        raise ValueError(
+            f"values (shape {values.shape}) and ids (shape {ids.shape}) need one "
+            "entry per series each."
+        )
+    if per_step:
+        series, steps, kept = _real_steps(values)
+        table = {
+            id_column: ids[series],
+            time_column: steps if times is None else _step_times(times, series, steps),
+        }
+    else:
+        if values.ndim > 2:
+            raise ValueError(
+                f"values has shape {values.shape}: for values at every step, set "
+                "per_step=True."
+            )
+        if times is not None:
+            raise ValueError("times is only used with per_step=True.")
+        kept = values.reshape(len(values), -1)
+        table = {id_column: ids}
+    names = _value_columns(value_columns, kept.shape[1])
+    table.update(zip(names, kept.T, strict=True))
+    if not as_frame:
+        return table
+    try:
+        import pandas as pd  # here only: nothing else in the package needs it
+    except ImportError as error:
+        raise ImportError(
+            "to_long_table needs pandas to return a DataFrame; install it, or "
+            "pass as_frame=False for a dict of arrays."
+        ) from error
+    return pd.DataFrame(table)
+
+
+def _real_steps(values):
+    """Series and step indices of the steps that are not NaN in every value.
+
+    Returns them in the order of series, then steps, with the values at
+    those steps, shape (n_rows, n_values).
+    """
+    if values.ndim not in (2, 3):
+        raise ValueError(
+            "With per_step=True, values must have shape (n_series, n_timesteps) "
+            f"or (n_series, n_timesteps, n_values); got {values.shape}."
+        )
+    if values.dtype.kind not in "fiub":
+        raise ValueError(
+            f"With per_step=True, values must be numbers (NaN marks padding); "
+            f"got dtype {values.dtype}."
+        )
+    values = values.reshape(values.shape[0], values.shape[1], -1)
+    series, steps = np.nonzero(~np.isnan(values).all(axis=2))
+    return series, steps, values[series, steps]
+
+
+def _step_times(times, series, steps):
+    """``times[i][t]`` for every kept (series ``i``, step ``t``)."""
+    times = [np.asarray(series_times) for series_times in times]
+    lengths = np.array([len(series_times) for series_times in times])
+    if len(lengths) <= series.max(initial=-1):
+        raise ValueError(f"times has {len(lengths)} series; values has more.")
+    short = steps >= lengths[series]
+    if short.any():
+        i = series[short][0]
+        raise ValueError(
+            f"times[{i}] has {lengths[i]} values, but series {i} has a value at "
+            f"step {steps[short][0]}."
+        )
+    offsets = np.cumsum(lengths) - lengths
+    return np.concatenate(times)[offsets[series] + steps]
+
+
+def _value_columns(value_columns, n_values):
+    if value_columns is None:
+        if n_values == 1:
+            return ["value"]
+        return [f"value_{j}" for j in range(n_values)]
+    names = [value_columns] if isinstance(value_columns, str) else list(value_columns)
+    if len(names) != n_values:
+        raise ValueError(f"value_columns has {len(names)} names for {n_values} values.")
+    return names
