@@ -2,12 +2,19 @@
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_bptt.preprocessing import from_long_table, to_long_table
+from sklearn_bptt import BPTTRegressor
+from sklearn_bptt.preprocessing import (
+    SequenceStandardScaler,
+    from_long_table,
+    to_long_table,
+)
 
 pd = pytest.importorskip("pandas")
 
@@ -297,3 +304,94 @@ def test_table_must_be_a_mapping():
 def test_to_long_table_errors(values, kwargs, message):
     with pytest.raises(ValueError, match=message):
         to_long_table(values, ["a", "b"], **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# The warning when a long table is passed to fit as it is
+
+
+def stacked_frame():
+    """A long table: 3 series of 4 steps, with features x and z."""
+    rng = np.random.RandomState(0)
+    return pd.DataFrame(
+        {
+            "series_id": np.repeat([5, 6, 7], 4),
+            "step": np.tile(np.arange(4), 3),
+            "x": rng.normal(size=12),
+            "z": rng.normal(size=12),
+        }
+    )
+
+
+def quick_regressor():
+    return BPTTRegressor(n_hidden=2, max_iter=2, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "make_X, hint",
+    [
+        (lambda f: f, "column 'series_id' is named like an id"),
+        (lambda f: f[["step", "x"]], "column 'step' is named like an id or time"),
+        (
+            lambda f: f.set_index(["series_id", "step"]),
+            "index level 'series_id' is named like",
+        ),
+        (lambda f: f.rename(columns={"step": "k"})[["k", "x"]], "column 'k' counts"),
+        (lambda f: f.rename(columns={"series_id": "Series_ID"}), "'Series_ID'"),
+        (
+            lambda f: f.rename(columns={"step": "Timestamp"})[["Timestamp", "x"]],
+            "Timestamp",
+        ),
+    ],
+)
+def test_fit_on_a_long_table_warns(make_X, hint):
+    X = make_X(stacked_frame())
+    y = np.arange(12.0)
+    with pytest.warns(UserWarning, match=f"X looks like a long table.*{hint}"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            quick_regressor().fit(X, y)
+    with pytest.warns(UserWarning, match="from_long_table"):
+        SequenceStandardScaler().fit(X)
+
+
+def ordinary_tables():
+    """2D feature tables whose rows are samples: none of them may warn."""
+    rng = np.random.RandomState(0)
+    n = 60
+    yield pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    yield pd.DataFrame(
+        {
+            "count": rng.poisson(2.0, size=n),  # small integers, unsorted
+            "flag": np.tile([0, 1], n // 2),  # alternating 0/1
+            "year": np.sort(rng.randint(2000, 2010, size=n)),  # sorted, repeats
+            "index": np.arange(n),  # a single run 0, 1, 2, ...
+            "level": np.repeat(np.arange(6), 10),  # sorted runs
+            "width": rng.uniform(size=n),
+            "time_of_day_minutes": rng.uniform(0, 1440, size=n),  # not "time"
+        }
+    )
+    yield pd.DataFrame(rng.normal(size=(n, 2)), index=np.arange(n) * 3)
+    yield pd.DataFrame(np.eye(4), columns=["w", "x", "y", "z"])
+
+
+@pytest.mark.parametrize("X", list(ordinary_tables()))
+def test_fit_on_ordinary_tables_does_not_warn(X):
+    y = np.arange(len(X), dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        quick_regressor().fit(X, y)
+        SequenceStandardScaler().fit(X)
+
+
+def test_only_fit_on_a_dataframe_warns():
+    frame = stacked_frame()
+    with pytest.warns(UserWarning, match="long table"):
+        scaler = SequenceStandardScaler().fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaler.transform(frame)  # a later call: no second warning
+        SequenceStandardScaler().fit(frame.to_numpy())  # no names, no hint
+        X, _, _ = from_long_table(frame, id_column="series_id", time_column="step")
+        SequenceStandardScaler().fit(X)
