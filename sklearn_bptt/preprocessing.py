@@ -43,7 +43,7 @@ Examples
 True
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import (
@@ -52,7 +52,11 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_is_fitted,
+)
 
 from ._validation import (
     ENCODE_HELP,
@@ -63,7 +67,9 @@ from ._validation import (
 )
 
 __all__ = [
+    "SequenceFlattener",
     "SequenceStandardScaler",
+    "SequenceZNormalizer",
     "from_channels_first",
     "from_long_table",
     "from_padded_array",
@@ -170,15 +176,7 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         # (n_real_steps, n_features): every real step of every sequence,
         # so padding cannot enter the statistics.
         steps = X[np.arange(X.shape[1]) < lengths[:, np.newaxis]]
-        mean, std = _mean_and_std(steps)
-        # The summed mean and variance of a feature holding a single value
-        # carry rounding noise, and dividing by that noise would blow it up
-        # into signal. Comparing the extremes finds such features exactly,
-        # with no tolerance, and their statistics are then set exactly.
-        lowest = steps.min(axis=0)
-        constant = lowest == steps.max(axis=0)
-        mean[constant] = lowest[constant]
-        std[constant] = 0.0
+        mean, std = _mean_and_std(steps, axis=0)
         self.mean_ = mean
         # Overflows to inf when std is above about 1e154; scale_ does not.
         with np.errstate(over="ignore"):
@@ -261,19 +259,288 @@ class SequenceStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         return tags
 
 
-def _mean_and_std(steps):
-    """Float64 mean and standard deviation of every column of ``steps``.
+class SequenceZNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Z-normalise every sequence on its own: each feature to mean 0, std 1.
+
+    Each feature of each sequence is centred on its own mean and divided by
+    its own standard deviation, both over the sequence's real steps, so only
+    the *shape* of every series is kept, not its level or amplitude. NaN
+    padding stays NaN. A feature that is constant over a sequence becomes 0
+    there (it is centred, not divided by zero).
+
+    Parameters
+    ----------
+    with_mean : bool, default=True
+        Subtract every sequence's own mean.
+
+    with_std : bool, default=True
+        Divide every sequence by its own standard deviation.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit (the last axis of ``X``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` was a 2D DataFrame with
+        string column names.
+
+    See Also
+    --------
+    SequenceStandardScaler : One mean and scale per feature, learned on the
+        training set, for all sequences.
+
+    Notes
+    -----
+    This is a transformer of its own, not an option of
+    :class:`SequenceStandardScaler`, because it learns nothing: the
+    statistics of every sequence are computed in ``transform``, for training
+    and new sequences alike, so there is no ``mean_`` or ``scale_`` to keep
+    and no ``inverse_transform`` (the scale of a new sequence is gone once it
+    is normalised). ``fit`` only records the number of features.
+
+    Use it when the class or target depends on the shape of a series and not
+    on its level or amplitude, as for most UCR/UEA time-series
+    classification data sets; use :class:`SequenceStandardScaler` when the
+    level carries information. 2D input is one step per sample, which every
+    feature makes constant, so it becomes 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bptt.preprocessing import SequenceZNormalizer
+    >>> X = np.array([[[1.0], [2.0], [3.0]],
+    ...               [[10.0], [30.0], [np.nan]]])
+    >>> SequenceZNormalizer().fit_transform(X)[:, :, 0]
+    array([[-1.22474487,  0.        ,  1.22474487],
+           [-1.        ,  1.        ,         nan]])
+    """
+
+    _parameter_constraints = {
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+    }
+
+    def __init__(self, *, with_mean=True, with_std=True):
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check ``X`` and record its number of features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or \
+                (n_samples, n_timesteps, n_features)
+            Sequences, NaN-padded at the end if shorter than ``n_timesteps``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceZNormalizer
+            The transformer.
+        """
+        check_sequences(self, X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Z-normalise every sequence with its own statistics.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or \
+                (n_samples, n_timesteps, n_features)
+            Sequences to normalise.
+
+        Returns
+        -------
+        X_normalised : ndarray of the same shape as ``X``
+            Float32 if ``X`` was float32, else float64; padding stays NaN.
+        """
+        check_is_fitted(self)
+        X_checked, _ = check_sequences(self, X, reset=False)
+        # (n, d) statistics over the steps of every sequence; padding is NaN
+        # in every feature, so the NaN-ignoring reductions skip exactly it.
+        mean, std = _mean_and_std(X_checked, axis=1)
+        X_out = X_checked.astype(np.float64)
+        if self.with_mean:
+            X_out -= mean[:, np.newaxis, :]
+        if self.with_std:
+            X_out /= np.where(std == 0, 1.0, std)[:, np.newaxis, :]
+        return _same_ndim(X_out.astype(X_checked.dtype, copy=False), X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class SequenceFlattener(TransformerMixin, BaseEstimator):
+    """Flatten sequences into one row of features each, for flat models.
+
+    ``(n_samples, n_timesteps, n_features)`` becomes ``(n_samples,
+    n_timesteps * n_features)``: column ``t * n_features + j`` holds feature
+    ``j`` at step ``t``. This lets a flat model such as
+    :class:`~sklearn.linear_model.Ridge` or
+    :class:`~sklearn.neural_network.MLPClassifier` be a baseline in the same
+    pipeline, on the same 3D data, as the recurrent estimators.
+
+    Parameters
+    ----------
+    fill_value : float, default=0.0
+        Value for the NaN padding of shorter sequences. 0 is the mean of
+        standardised or z-normalised data, so a padded step looks like an
+        average one to a linear model. ``np.nan`` keeps the padding as
+        missing values, for models that handle them, such as
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`.
+
+    Attributes
+    ----------
+    n_timesteps_in_ : int
+        Number of time steps seen during fit. ``transform`` pads shorter
+        input to it; longer input is an error, since the flat model expects
+        ``n_timesteps_in_ * n_features_in_`` columns.
+    n_features_in_ : int
+        Number of features seen during fit (the last axis of ``X``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` was a 2D DataFrame with
+        string column names.
+
+    See Also
+    --------
+    SequenceStandardScaler : Scale the features before flattening them.
+
+    Notes
+    -----
+    Steps line up from the start: column ``t`` is step ``t`` of every
+    sequence, and the padding is at the end of each row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bptt.preprocessing import SequenceFlattener
+    >>> X = np.array([[[1.0, 10.0], [2.0, 20.0]],
+    ...               [[3.0, 30.0], [np.nan, np.nan]]])
+    >>> flattener = SequenceFlattener().fit(X)
+    >>> flattener.transform(X)
+    array([[ 1., 10.,  2., 20.],
+           [ 3., 30.,  0.,  0.]])
+    >>> flattener.get_feature_names_out()
+    array(['x0_t0', 'x1_t0', 'x0_t1', 'x1_t1'], dtype=object)
+    """
+
+    _parameter_constraints = {"fill_value": [Real]}
+
+    def __init__(self, *, fill_value=0.0):
+        self.fill_value = fill_value
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Record the number of steps and features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or \
+                (n_samples, n_timesteps, n_features)
+            Sequences, NaN-padded at the end if shorter than ``n_timesteps``.
+            2D input is one step per sample.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceFlattener
+            The transformer.
+        """
+        X, _ = check_sequences(self, X, reset=True)
+        self.n_timesteps_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Flatten every sequence into one row, padding filled.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or \
+                (n_samples, n_timesteps, n_features)
+            Sequences of at most ``n_timesteps_in_`` steps.
+
+        Returns
+        -------
+        X_flat : ndarray of shape (n_samples, n_timesteps_in_ * n_features_in_)
+            Float32 if ``X`` was float32, else float64.
+        """
+        check_is_fitted(self)
+        X, _ = check_sequences(self, X, reset=False)
+        n_samples, n_timesteps, n_features = X.shape
+        if n_timesteps > self.n_timesteps_in_:
+            raise ValueError(
+                f"X has {n_timesteps} time steps, but SequenceFlattener was "
+                f"fitted on {self.n_timesteps_in_}: the flat model after it "
+                "expects the same number of columns. Truncate the sequences, "
+                "or fit on the longer ones."
+            )
+        X_flat = np.full(
+            (n_samples, self.n_timesteps_in_, n_features), np.nan, dtype=X.dtype
+        )
+        X_flat[:, :n_timesteps] = X
+        X_flat[np.isnan(X_flat)] = self.fill_value
+        return X_flat.reshape(n_samples, -1)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the flat columns: ``<feature>_t<step>``, step by step.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the input features; None means ``feature_names_in_`` if
+            fitted on a DataFrame, else ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``n_timesteps_in_ * n_features_in_`` names.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        return np.array(
+            [f"{name}_t{t}" for t in range(self.n_timesteps_in_) for name in names],
+            dtype=object,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _mean_and_std(values, axis=0):
+    """Float64 mean and standard deviation along ``axis``, NaN (padding) ignored.
 
     Squaring values above about 1e154 overflows, which made the scale
-    infinite. Each column is first divided by a power of two close to its
+    infinite. Values are first divided by a power of two close to their
     largest magnitude: the division is exact, so ordinary data gets the same
     statistics as without it, and the squares stay below 4.
+
+    The summed mean and variance of values that are all equal carry rounding
+    noise, and dividing by that noise would blow it up into signal. Comparing
+    the extremes finds such values exactly, with no tolerance; their mean is
+    then that value and their standard deviation exactly 0.
     """
-    largest = np.abs(steps).max(axis=0).astype(np.float64)
-    # 2**(exponent - 1) <= largest < 2**exponent; an all-zero column gets 0.5.
-    factor = np.ldexp(1.0, np.frexp(largest)[1] - 1)
-    scaled = steps / factor  # float64 also for float32 steps
-    return scaled.mean(axis=0) * factor, scaled.std(axis=0) * factor
+    largest = np.nanmax(np.abs(values), axis=axis, keepdims=True)
+    # 2**(exponent - 1) <= largest < 2**exponent; all zeros get 0.5.
+    factor = np.ldexp(1.0, np.frexp(largest.astype(np.float64))[1] - 1)
+    scaled = values / factor  # float64 also for float32 values
+    mean = (np.nanmean(scaled, axis=axis, keepdims=True) * factor).squeeze(axis)
+    std = (np.nanstd(scaled, axis=axis, keepdims=True) * factor).squeeze(axis)
+    lowest = np.nanmin(values, axis=axis)
+    constant = lowest == np.nanmax(values, axis=axis)
+    mean[constant] = lowest[constant]
+    std[constant] = 0.0
+    return mean, std
 
 
 def _same_ndim(X_out, X_in):
