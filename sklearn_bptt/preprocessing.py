@@ -8,6 +8,13 @@ to scale it:
 
 - :class:`SequenceStandardScaler` standardises every feature over all samples
   and all real steps, leaving the padding alone;
+- :class:`SequenceZNormalizer` z-normalises every sequence on its own, so
+  only its shape is kept;
+- :class:`SequenceFlattener` flattens sequences into rows for flat models,
+  as baselines in the same pipeline;
+- :func:`from_long_table` and :func:`to_long_table` convert between a long
+  table (one row per series and time step) and padded sequences, labels and
+  ids;
 - :func:`to_padded_array` and :func:`from_padded_array` convert between a
   list of variable-length sequences and one NaN-padded array;
 - :func:`make_sliding_windows` cuts one long series into windows and the
