@@ -120,7 +120,8 @@ def long_table_hint(columns, index_names, X):
     like an id or time column (``"id"``, ``"t"``, ``"timestamp"``, anything
     ending in ``"_id"``, ...), or a column of step numbers that restart, such
     as 0, 1, 2, 0, 1, 2, 3, 0, ... (each series counted from the same 0 or 1,
-    at least three steps per series on average).
+    at least three steps per series on average) next to a column of
+    non-integer measurements.
 
     Parameters
     ----------
@@ -137,7 +138,9 @@ def long_table_hint(columns, index_names, X):
                 name.lower() in LONG_TABLE_NAMES or name.lower().endswith("_id")
             ):
                 return f"{kind} {name!r} is named like an id or time column"
-    if X.shape[0] < 6:
+    # An all-integer table is more likely a grid of designed samples (as in
+    # scikit-learn's own checks) than steps with measurements.
+    if X.shape[0] < 6 or (X == np.round(X)).all():
         return None
     first = X[0]
     counts_up = np.diff(X, axis=0) == 1

@@ -373,6 +373,8 @@ def ordinary_tables():
     )
     yield pd.DataFrame(rng.normal(size=(n, 2)), index=np.arange(n) * 3)
     yield pd.DataFrame(np.eye(4), columns=["w", "x", "y", "z"])
+    # A grid of integer samples (scikit-learn's check_sample_weights_pandas_series).
+    yield pd.DataFrame([[i, j] for i in (1, 2, 3) for j in (1, 2, 3, 4)])
 
 
 @pytest.mark.parametrize("X", list(ordinary_tables()))
