@@ -4,8 +4,14 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    column_or_1d,
+)
 
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, exact_sum
@@ -85,6 +91,14 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         Strength of the L2 penalty on the recurrent and output weights (not
         on the input weights, biases or the initial state).
 
+    class_weight : dict, "balanced" or None, default=None
+        Weight of every class, ``{class_label: weight}``; classes not in the
+        dict weigh 1. ``"balanced"`` weighs each class by ``n_samples /
+        (n_classes * n_samples_of_the_class)``, counted in ``y`` without the
+        sample weights, so that every class weighs the same in the loss.
+        The class weights multiply ``sample_weight``, so ``class_weight``
+        gives the same model as the equivalent ``sample_weight``.
+
     max_iter : int, default=500
         Maximum number of L-BFGS iterations.
 
@@ -145,6 +159,11 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     True
     """
 
+    _parameter_constraints = {
+        **BaseBPTT._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
     _loss = "cross_entropy"
     _trivial_predictor = "the class frequencies"
     # Chosen on benchmarks/bench_tasks.py: the class must outlast the whole
@@ -167,6 +186,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         learn_initial_state=True,
         recurrent_mask=None,
         alpha=1e-2,
+        class_weight=None,
         max_iter=500,
         max_fun=15000,
         tol=1e-5,
@@ -196,6 +216,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             warm_start=warm_start,
             mixed_precision=mixed_precision,
         )
+        self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -209,14 +230,36 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         y : array-like of shape (n_samples,)
             Class labels (ints, strings, ...), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of every sequence.
+            Weight of every sequence, multiplied by the weight of its class
+            when ``class_weight`` is set.
 
         Returns
         -------
         self : BPTTAttractorClassifier
             The fitted estimator.
         """
+        if self.class_weight is not None and y is not None:
+            sample_weight = self._weigh_classes(X, y, sample_weight)
         return self._fit(X, y, sample_weight)
+
+    def _weigh_classes(self, X, y, sample_weight):
+        """``sample_weight`` times the ``class_weight`` of every sample's class."""
+        # The labels are checked here as in _validate_targets, so that bad
+        # labels get the same errors with class_weight as without it.
+        y = column_or_1d(y)  # _validate_targets warns about a column y
+        check_consistent_length(X, y)
+        check_no_missing_labels(y)
+        check_classification_targets(y)
+        if isinstance(self.class_weight, dict):
+            classes = set(np.unique(y).tolist())
+            unknown = [label for label in self.class_weight if label not in classes]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys {unknown} that are not classes of y; "
+                    f"the classes are {sorted(classes)}."
+                )
+        sample_weight = _check_sample_weight(sample_weight, y)
+        return sample_weight * compute_sample_weight(self.class_weight, y)
 
     def _validate_targets(self, y, X, lengths, sample_weight):
         y = column_or_1d(y, warn=True)

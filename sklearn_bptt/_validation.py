@@ -1,6 +1,7 @@
 """Validation of sequence arrays: shapes, padding and feature counts."""
 
 import hashlib
+import warnings
 
 import numpy as np
 from sklearn.utils._missing import is_pandas_na, is_scalar_nan
@@ -115,7 +116,59 @@ def _check_object_values(values, name, strings_help):
     )
 
 
-def check_sequences(estimator, X, *, reset):
+# Column names (lower case) that say a row is one step of one of many series.
+LONG_TABLE_NAMES = frozenset(
+    {
+        "id", "series", "sequence", "time", "t", "timestamp", "date",
+        "datetime", "time_idx", "step", "time_step", "timestep",
+    }
+)  # fmt: skip
+
+
+def long_table_hint(columns, index_names, X):
+    """Why a 2D table looks like one row per time step of several series, or None.
+
+    Two cheap hints with few false alarms: a column or index level named
+    like an id or time column (``"id"``, ``"t"``, ``"timestamp"``, anything
+    ending in ``"_id"``, ...), or a column of step numbers that restart, such
+    as 0, 1, 2, 0, 1, 2, 3, 0, ... (each series counted from the same 0 or 1,
+    at least three steps per series on average) next to a column of
+    non-integer measurements.
+
+    Parameters
+    ----------
+    columns : list of shape (n_features,)
+        The column names of the table as it was given.
+    index_names : list
+        The names of its index levels (None for an unnamed level).
+    X : ndarray of shape (n_samples, n_features)
+        Its values, validated.
+    """
+    for kind, names in (("column", columns), ("index level", index_names)):
+        for name in names:
+            if isinstance(name, str) and (
+                name.lower() in LONG_TABLE_NAMES or name.lower().endswith("_id")
+            ):
+                return f"{kind} {name!r} is named like an id or time column"
+    # An all-integer table is more likely a grid of designed samples (as in
+    # scikit-learn's own checks) than steps with measurements.
+    if X.shape[0] < 6 or (X == np.round(X)).all():
+        return None
+    first = X[0]
+    counts_up = np.diff(X, axis=0) == 1
+    restarts = X[1:] == first
+    steps = (
+        np.isin(first, (0, 1))
+        & (counts_up | restarts).all(axis=0)
+        & (restarts.sum(axis=0) >= 1)
+        & (counts_up.sum(axis=0) >= 2 * restarts.sum(axis=0))
+    )
+    if steps.any():
+        return f"column {columns[np.argmax(steps)]!r} counts steps that restart"
+    return None
+
+
+def check_sequences(estimator, X, *, reset, check_names=True):
     """Validate ``X`` and find the length of every sequence.
 
     Parameters
@@ -129,6 +182,9 @@ def check_sequences(estimator, X, *, reset):
         every feature at the end of a sequence are padding.
     reset : bool
         Whether this is ``fit`` (set the feature count) or a later call.
+    check_names : bool, default=True
+        Whether to set or compare ``feature_names_in_``; False for the
+        output of ``transform`` coming back to ``inverse_transform``.
 
     Returns
     -------
@@ -137,7 +193,9 @@ def check_sequences(estimator, X, *, reset):
     lengths : ndarray of shape (n_samples,)
         Number of real steps of every sequence.
     """
-    _check_feature_names(estimator, X, reset=reset)
+    if check_names:
+        _check_feature_names(estimator, X, reset=reset)
+    X_in, columns = X, getattr(X, "columns", None)
     X = as_numeric_array(X, "X")
     try:
         X = check_array(
@@ -155,6 +213,9 @@ def check_sequences(estimator, X, *, reset):
         raise ValueError(
             f"X contains strings ({error}); the network needs numbers. {ENCODE_HELP}"
         ) from error
+    if X.ndim == 2 and reset and columns is not None:
+        index_names = list(getattr(getattr(X_in, "index", None), "names", []))
+        _warn_if_long_table(estimator, list(columns), index_names, X)
     if X.ndim == 2:
         X = X[:, np.newaxis, :]
     elif X.ndim != 3:
@@ -173,6 +234,23 @@ def check_sequences(estimator, X, *, reset):
         )
     _check_n_features(estimator, n_features, reset)
     return X, sequence_lengths(X)
+
+
+def _warn_if_long_table(estimator, columns, index_names, X):
+    """Warn that a fit on a long table would take every row for a sequence."""
+    hint = long_table_hint(columns, index_names, X)
+    if hint is None:
+        return
+    warnings.warn(
+        f"X looks like a long table, one row per time step of several series "
+        f"({hint}), but {type(estimator).__name__} takes every row of a 2D X "
+        "as a whole sequence of one step. Build 3D sequences first with "
+        "sklearn_bptt.preprocessing.from_long_table(table, id_column=..., "
+        "time_column=...). If every row is an independent sample, ignore this "
+        "warning.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _check_n_features(estimator, n_features, reset):
@@ -280,6 +358,20 @@ def check_no_missing_labels(y):
             f"y has a missing or non-finite label ({label!r}) at sample "
             f"{sample}; every sample needs a class label."
         )
+
+
+def missing_mask(values):
+    """Boolean mask of the missing entries (None, NaN, NaT, ``pd.NA``) of an array."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind in "mM":
+        return np.isnat(values)
+    if values.dtype.kind == "O":
+        is_missing = np.frompyfunc(
+            lambda v: v is None or is_scalar_nan(v) or is_pandas_na(v), 1, 1
+        )
+        return is_missing(values).astype(bool)
+    return np.zeros(values.shape, dtype=bool)
 
 
 def check_recurrent_mask(recurrent_mask, n_hidden):

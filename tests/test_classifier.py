@@ -173,3 +173,88 @@ def test_cylinder_bell_funnel_with_the_defaults():
         model.fit(z_normalise(X), y)
     assert model.time_constant_ == 64
     assert model.score(z_normalise(X_test), y_test) > 0.9
+
+
+# ---------------------------------------------------------------------------
+# class_weight
+
+WEIGHTED_PARAMS = {"n_hidden": 4, "max_iter": 30, "random_state": 0}
+FITTED_NAMES = (
+    "input_weights_",
+    "recurrent_weights_",
+    "hidden_bias_",
+    "output_weights_",
+    "output_bias_",
+    "initial_state_",
+)
+
+
+def imbalanced_task():
+    """30 'rare' and 90 'common' sequences of 5 steps."""
+    rng = np.random.RandomState(0)
+    X, _ = sign_of_sum_task(120, rng, n_steps=5)
+    y = np.array(["rare"] * 30 + ["common"] * 90)
+    X[:30] += 0.3
+    return X, y
+
+
+def quiet_fit(model, X, y, **fit_params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y, **fit_params)
+
+
+def assert_same_model(a, b):
+    for name in FITTED_NAMES:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+@pytest.mark.parametrize("mixed_precision", [True, False])
+def test_class_weight_dict_equals_sample_weight(mixed_precision):
+    X, y = imbalanced_task()
+    params = {**WEIGHTED_PARAMS, "mixed_precision": mixed_precision}
+    by_class = BPTTAttractorClassifier(
+        class_weight={"rare": 3.0, "common": 0.5}, **params
+    )
+    by_sample = BPTTAttractorClassifier(**params)
+    quiet_fit(by_class, X, y)
+    quiet_fit(by_sample, X, y, sample_weight=np.where(y == "rare", 3.0, 0.5))
+    assert_same_model(by_class, by_sample)
+
+
+def test_class_weight_multiplies_sample_weight_and_defaults_to_one():
+    X, y = imbalanced_task()
+    sample_weight = np.random.RandomState(1).uniform(0.5, 2.0, size=len(y))
+    by_class = BPTTAttractorClassifier(class_weight={"rare": 4.0}, **WEIGHTED_PARAMS)
+    by_sample = BPTTAttractorClassifier(**WEIGHTED_PARAMS)
+    quiet_fit(by_class, X, y, sample_weight=sample_weight)
+    quiet_fit(
+        by_sample, X, y, sample_weight=sample_weight * np.where(y == "rare", 4.0, 1.0)
+    )
+    assert_same_model(by_class, by_sample)
+
+
+def test_balanced_class_weight_weighs_classes_equally():
+    X, y = imbalanced_task()
+    balanced = BPTTAttractorClassifier(class_weight="balanced", **WEIGHTED_PARAMS)
+    # n_samples / (n_classes * count): 120 / (2 * 30) = 2 and 120 / (2 * 90).
+    by_sample = BPTTAttractorClassifier(**WEIGHTED_PARAMS)
+    quiet_fit(balanced, X, y)
+    quiet_fit(by_sample, X, y, sample_weight=np.where(y == "rare", 2.0, 120 / 180))
+    assert_same_model(balanced, by_sample)
+    # Weighing the rare class up predicts it more often than the plain fit.
+    plain = quiet_fit(BPTTAttractorClassifier(**WEIGHTED_PARAMS), X, y)
+    assert (balanced.predict(X) == "rare").sum() > (plain.predict(X) == "rare").sum()
+
+
+def test_class_weight_with_unknown_label_is_an_error():
+    X, y = imbalanced_task()
+    model = BPTTAttractorClassifier(class_weight={"rare": 2.0, "Rare": 1.0})
+    with pytest.raises(ValueError, match=r"class_weight has keys \['Rare'\] that are"):
+        model.fit(X, y)
+
+
+def test_class_weight_must_be_dict_balanced_or_none():
+    X, y = imbalanced_task()
+    with pytest.raises(ValueError, match="class_weight"):
+        BPTTAttractorClassifier(class_weight="auto").fit(X, y)

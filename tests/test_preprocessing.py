@@ -9,19 +9,23 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import Ridge
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
     TimeSeriesSplit,
     cross_val_score,
 )
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
 from sklearn_bptt.preprocessing import (
+    SequenceFlattener,
     SequenceStandardScaler,
+    SequenceZNormalizer,
     from_channels_first,
     from_padded_array,
     make_sliding_windows,
@@ -64,6 +68,10 @@ def quiet_fit(estimator, X, y=None):
         SequenceStandardScaler(),
         SequenceStandardScaler(with_mean=False),
         SequenceStandardScaler(with_std=False),
+        SequenceZNormalizer(),
+        SequenceZNormalizer(with_std=False),
+        SequenceFlattener(),
+        SequenceFlattener(fill_value=-1.0),
     ]
 )
 def test_sklearn_compatible_transformer(estimator, check):
@@ -524,3 +532,227 @@ def test_channels_first_data_in_a_pipeline():
     assert pipe.named_steps["model"].n_features_in_ == 2
     assert pipe.named_steps["scale"].n_steps_seen_ == 30 * 5
     assert pipe.predict(X).shape == (30,)
+
+
+# ---------------------------------------------------------------------------
+# Robustness: extreme values and input that used to slip through
+
+
+def test_scaler_does_not_overflow_on_huge_values():
+    X = np.array([[[1e200], [2e200], [np.nan]], [[3e200], [-1e200], [5e200]]])
+    steps = np.array([1.0, 2.0, 3.0, -1.0, 5.0])
+    scaler = SequenceStandardScaler().fit(X)
+    assert_allclose(scaler.mean_, [steps.mean() * 1e200])
+    assert_allclose(scaler.scale_, [steps.std() * 1e200])
+    Xt = scaler.transform(X)
+    assert_allclose(Xt[~np.isnan(X)], (steps - steps.mean()) / steps.std())
+    assert_allclose(scaler.inverse_transform(Xt), X)
+    assert np.isinf(scaler.var_).all()  # 1e400 has no float64; scale_ does
+
+
+def test_scaler_statistics_of_tiny_values_are_exact():
+    X = np.array([[[1e-170], [3e-170]]])
+    scaler = SequenceStandardScaler().fit(X)
+    assert_allclose(scaler.mean_, [2e-170])
+    assert_allclose(scaler.scale_, [1e-170])
+    assert_allclose(scaler.transform(X)[0, :, 0], [-1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        ([["1"], ["2"]], "contains strings"),
+        ([[[1.0]], [[1.0], [2.0]]], "different lengths"),
+    ],
+)
+def test_inverse_transform_rejects_what_transform_rejects(X, message):
+    scaler = SequenceStandardScaler().fit(np.arange(6.0).reshape(3, 2, 1))
+    with pytest.raises(ValueError, match=message):
+        scaler.transform(X)
+    with pytest.raises(ValueError, match=message):
+        scaler.inverse_transform(X)
+
+
+def test_inverse_transform_keeps_2d_shape_of_lists():
+    scaler = SequenceStandardScaler().fit(np.arange(6.0).reshape(3, 2))
+    assert scaler.inverse_transform([[0.0, 0.0]]).shape == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "sequences, kwargs, message",
+    [
+        ([[1, 2]], {"n_timesteps": True}, "n_timesteps must be a positive integer"),
+        ([[1.0, 2.0 + 1j]], {}, "Sequence 0 contains complex numbers"),
+        ([np.zeros(2), np.ones(3, dtype=complex)], {}, "Sequence 1 contains complex"),
+        ([np.array([1, 2j], dtype=object)], {}, "Sequence 0 contains complex"),
+        ([["1", "2"]], {}, "Sequence 0 contains strings"),
+    ],
+)
+def test_to_padded_array_rejects_bools_complex_and_strings(sequences, kwargs, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(ValueError, match=message):
+            to_padded_array(sequences, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_from_padded_array_returns_views(dtype):
+    X = to_padded_array([[1.0, 2.0], [3.0]], dtype=dtype)
+    sequences = from_padded_array(X)
+    assert all(np.shares_memory(sequence, X) for sequence in sequences)
+    assert sequences[0].dtype == dtype
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 1), (2, 3, 0)])
+def test_from_padded_array_rejects_empty_steps_or_features(shape):
+    with pytest.raises(ValueError, match="at least 1 time step and 1 feature"):
+        from_padded_array(np.zeros(shape))
+
+
+# ---------------------------------------------------------------------------
+# SequenceZNormalizer
+
+
+def test_z_normalizer_gives_every_sequence_mean_0_std_1(padded):
+    Xt = SequenceZNormalizer().fit_transform(padded)
+    assert_array_equal(np.isnan(Xt), np.isnan(padded))
+    for sequence, original in zip(from_padded_array(Xt), padded, strict=True):
+        real = original[~np.isnan(original).all(axis=1)]
+        if len(real) == 1:  # one step: constant, so centred to 0
+            assert_array_equal(sequence, 0.0)
+            continue
+        assert_allclose(sequence.mean(axis=0), 0.0, atol=1e-12)
+        assert_allclose(sequence.std(axis=0), 1.0)
+        assert_allclose(sequence, (real - real.mean(axis=0)) / real.std(axis=0))
+
+
+def test_z_normalizer_ignores_level_and_amplitude():
+    X = np.random.RandomState(0).normal(size=(3, 7, 2))
+    moved = 1e6 + 250.0 * X
+    assert_allclose(
+        SequenceZNormalizer().fit_transform(moved),
+        SequenceZNormalizer().fit_transform(X),
+        atol=1e-8,
+    )
+
+
+def test_z_normalizer_constant_and_extreme_sequences():
+    X = np.full((3, 4, 1), 0.1)  # sequence 0: constant
+    X[1, :, 0] = [1e200, 3e200, 1e200, 3e200]  # would overflow when squared
+    X[2, :, 0] = [1e-170, 3e-170, np.nan, np.nan]  # variance would underflow
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Xt = SequenceZNormalizer().fit_transform(X)
+    assert_array_equal(Xt[0], 0.0)
+    assert_allclose(Xt[1, :, 0], [-1, 1, -1, 1])
+    assert_allclose(Xt[2, :2, 0], [-1, 1])
+    assert np.isnan(Xt[2, 2:]).all()
+
+
+def test_z_normalizer_options_dtype_and_2d_input(padded):
+    centred = SequenceZNormalizer(with_std=False).fit_transform(padded)
+    assert_allclose(centred, padded - np.nanmean(padded, axis=1, keepdims=True))
+    longer = padded[[0, 1, 3]]  # not the one-step sequence: its std is 0
+    scaled = SequenceZNormalizer(with_mean=False).fit_transform(longer)
+    assert_allclose(scaled, longer / np.nanstd(longer, axis=1, keepdims=True))
+    X32 = padded.astype(np.float32)
+    assert SequenceZNormalizer().fit_transform(X32).dtype == np.float32
+    X2d = np.arange(6.0).reshape(3, 2)
+    assert_array_equal(SequenceZNormalizer().fit_transform(X2d), np.zeros((3, 2)))
+
+
+def test_z_normalizer_transforms_new_sequences_with_their_own_statistics(padded):
+    normalizer = SequenceZNormalizer().fit(padded)
+    new = np.random.RandomState(3).normal(5.0, 9.0, size=(2, 8, 3))
+    assert_allclose(
+        normalizer.transform(new),
+        (new - new.mean(axis=1, keepdims=True)) / new.std(axis=1, keepdims=True),
+    )
+    with pytest.raises(ValueError, match="expecting 3 features"):
+        normalizer.transform(new[:, :, :2])
+
+
+# ---------------------------------------------------------------------------
+# SequenceFlattener
+
+
+def test_flattener_layout_and_fill_value(padded):
+    flat = SequenceFlattener().fit_transform(padded)
+    assert flat.shape == (4, 15)
+    assert_array_equal(flat[0], padded[0].ravel())  # step by step
+    assert_array_equal(flat[1, :9], padded[1, :3].ravel())
+    assert_array_equal(flat[1, 9:], 0.0)
+    kept = SequenceFlattener(fill_value=np.nan).fit_transform(padded)
+    assert_array_equal(np.isnan(kept), np.isnan(padded.reshape(4, 15)))
+
+
+def test_flattener_pads_shorter_input_and_rejects_longer(padded):
+    flattener = SequenceFlattener(fill_value=-1.0).fit(padded)
+    short = flattener.transform(padded[:, :2])
+    assert short.shape == (4, 15)
+    assert_array_equal(short[:, 6:], -1.0)
+    with pytest.raises(ValueError, match="fitted on 5"):
+        flattener.transform(np.zeros((1, 6, 3)))
+
+
+def test_flattener_feature_names_dtype_and_2d_input():
+    flattener = SequenceFlattener().fit(np.zeros((2, 3, 2), dtype=np.float32))
+    assert flattener.transform(np.zeros((2, 3, 2), np.float32)).dtype == np.float32
+    assert_array_equal(
+        flattener.get_feature_names_out(["a", "b"]),
+        ["a_t0", "b_t0", "a_t1", "b_t1", "a_t2", "b_t2"],
+    )
+    X2d = np.arange(6.0).reshape(3, 2)
+    assert_array_equal(SequenceFlattener().fit_transform(X2d), X2d)
+
+
+def test_flattener_feature_names_from_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"speed": [1.0, 2.0], "load": [3.0, 4.0]})
+    flattener = SequenceFlattener().set_output(transform="pandas").fit(frame)
+    out = flattener.transform(frame)
+    assert list(out.columns) == ["speed_t0", "load_t0"]
+
+
+def test_flat_ridge_baseline_in_a_pipeline():
+    X, y = sum_task(n_samples=60)
+    X[::4, 4:] = np.nan
+    y[::4] = X[::4, :4, 0].sum(axis=1)
+    pipe = Pipeline(
+        [
+            ("scale", SequenceStandardScaler()),
+            ("flatten", SequenceFlattener()),
+            ("ridge", Ridge(alpha=1e-3)),
+        ]
+    ).fit(X, y)
+    # The sum of the first feature is linear in the flat columns (padding
+    # filled with the scaled mean, a constant the intercept absorbs only
+    # partly), so a linear model fits it closely.
+    assert pipe.score(X, y) > 0.9
+    names = pipe[:-1].get_feature_names_out()
+    assert names[0] == "x0_t0" and len(names) == 12
+
+
+def test_flat_mlp_classifier_in_a_pipeline_with_z_normalisation():
+    rng = np.random.RandomState(0)
+    t = np.linspace(0, 2 * np.pi, 12)
+    # Rising or falling ramps at random levels and amplitudes: only their
+    # shape tells the class, which is what z-normalisation keeps.
+    y = rng.randint(2, size=80)
+    shape = np.where(y[:, np.newaxis] == 1, t, -t)
+    X = rng.uniform(-50, 50, size=(80, 1)) + rng.uniform(1, 20, size=(80, 1)) * shape
+    X = X[:, :, np.newaxis]
+    pipe = Pipeline(
+        [
+            ("normalise", SequenceZNormalizer()),
+            ("flatten", SequenceFlattener()),
+            (
+                "mlp",
+                MLPClassifier(hidden_layer_sizes=(8,), max_iter=500, random_state=0),
+            ),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(pipe, X, y, cv=KFold(n_splits=4))
+    assert scores.mean() > 0.95
