@@ -17,12 +17,18 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+)
 
 from ._engine import (
     Objective,
     ParameterLayout,
     exact_sum,
+    leak_logits,
+    leak_rates,
     forward,
     make_batch,
     one_blas_thread,
@@ -31,6 +37,7 @@ from ._engine import (
 from ._functions import ACTIVATIONS
 from ._validation import (
     Count,
+    as_numeric_array,
     canonical_samples,
     check_recurrent_mask,
     check_sequences,
@@ -39,16 +46,25 @@ from ._validation import (
 # Docstring sections written once and filled into both estimators' docstrings.
 SHARED_DOCS = {
     "time_constant_parameter": """\
-    time_constant : float >= 1 or "auto", default="auto"
-        Time constant of the hidden units, in steps. A unit moves only
-        ``1 / time_constant`` of the way from its state to its activation at
-        every step (a leaky integrator), so it remembers over about
-        ``time_constant`` steps; 1 is the plain recurrent net. ``"auto"``
-        uses ``max(1, n_timesteps / {steps_per_time_constant})``, where
-        ``n_timesteps`` is the length of the longest training sequence with a
-        positive sample weight: long sequences get slow units, whose state
-        and gradient last across the sequence. The value used is
-        ``time_constant_``.
+    time_constant : float >= 1, array-like of shape (n_hidden,), "auto" or \
+            "spread", default="auto"
+        Time constant of the hidden units, in steps: one for all units, or
+        one per unit. A unit moves only ``1 / time_constant`` of the way
+        from its state to its activation at every step (a leaky
+        integrator), so it remembers over about ``time_constant`` steps; 1 is
+        the plain recurrent net. With ``n_timesteps`` the length of the
+        longest training sequence with a positive sample weight, ``"auto"``
+        gives every unit ``max(1, n_timesteps / {steps_per_time_constant})``:
+        long sequences get slow units, whose state and gradient last across
+        the sequence. ``"spread"`` spreads the units' time constants
+        geometrically from 1 to ``n_timesteps``, so that some units follow
+        the input step by step while others hold it over the whole sequence.
+        The values used are ``time_constant_``.
+
+    learn_time_constant : bool, default=False
+        Learn every unit's time constant, starting from ``time_constant``:
+        its leak rate ``1 / time_constant_`` is the logistic function of a
+        parameter in the vector L-BFGS optimises, so it stays above 1.
 
 """,
     "state_parameters": """\
@@ -113,8 +129,9 @@ SHARED_DOCS = {
     "initial_state_attribute": """\
     initial_state_ : ndarray of shape (n_hidden,)
         Hidden state before the first step, shared by all sequences.
-    time_constant_ : float
-        Time constant of the hidden units (see ``time_constant``).
+    time_constant_ : ndarray of shape (n_hidden,)
+        Time constant of every hidden unit, in steps (see ``time_constant``);
+        learned if ``learn_time_constant``.
 """,
     "fit_attributes": """\
     n_features_in_ : int
@@ -408,6 +425,39 @@ def _not_finite_at_start(trivial_loss, dtype):
     )
 
 
+def _check_time_constants(time_constant, n_hidden):
+    """One time constant per unit, from a number or an array-like."""
+    values = check_array(
+        as_numeric_array(np.atleast_1d(time_constant), "time_constant"),
+        ensure_2d=False,
+        dtype=np.float64,
+        input_name="time_constant",
+    )
+    if values.shape == (1,):
+        values = np.repeat(values, n_hidden)
+    if values.shape != (n_hidden,):
+        raise ValueError(
+            "time_constant must be a number or an array of shape (n_hidden,) = "
+            f"({n_hidden},); got shape {values.shape}."
+        )
+    if not (values >= 1).all():
+        raise ValueError(
+            f"Every time_constant must be at least 1 (a unit cannot move more "
+            f"than all the way to its activation); got {values.min()}."
+        )
+    return values
+
+
+# A learned time constant starts at least this far above 1: the plain unit,
+# time constant 1, is the limit of infinite logits.
+_MIN_START_EXCESS = 1e-2
+
+
+def _start_logits(time_constants):
+    """Leak logits to start learning from ``time_constants``."""
+    return leak_logits(np.maximum(time_constants, 1 + _MIN_START_EXCESS))
+
+
 def _check_finite_states(states):
     """Raise a ValueError if the hidden state overflowed on any sequence."""
     if np.isfinite(states).all():
@@ -438,7 +488,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints = {
         "n_hidden": [Count(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "time_constant": [Interval(Real, 1, None, closed="left"), StrOptions({"auto"})],
+        "time_constant": [
+            Interval(Real, 1, None, closed="left"),
+            StrOptions({"auto", "spread"}),
+            "array-like",
+        ],
+        "learn_time_constant": ["boolean"],
         "n_settle_steps": [Count(Integral, 0, None, closed="left")],
         "n_target_steps": [Count(Integral, 1, None, closed="left")],
         "learn_initial_state": ["boolean"],
@@ -473,6 +528,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         *,
         activation,
         time_constant,
+        learn_time_constant,
         n_settle_steps,
         n_target_steps,
         learn_initial_state,
@@ -491,6 +547,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.n_hidden = n_hidden
         self.activation = activation
         self.time_constant = time_constant
+        self.learn_time_constant = learn_time_constant
         self.n_settle_steps = n_settle_steps
         self.n_target_steps = n_target_steps
         self.learn_initial_state = learn_initial_state
@@ -549,13 +606,16 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         y = self._validate_targets(y, X, lengths, sample_weight)
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
         self._check_target_window(lengths[sample_weight > 0])
-        self.time_constant_ = self._resolve_time_constant(X.shape[1])
-        layout = ParameterLayout(X.shape[2], self.n_hidden, y.shape[-1])
+        time_constants = self._resolve_time_constant(X.shape[1])
+        layout = ParameterLayout(
+            X.shape[2], self.n_hidden, y.shape[-1], self.learn_time_constant
+        )
         if warm:
             self._check_warm_start(layout)
-        starts = self._starting_points(layout, warm)
+        starts = self._starting_points(layout, warm, time_constants)
         # One start uses the workers for chunks of samples, several for starts.
         n_jobs = self.n_jobs if len(starts) == 1 else None
+        self.time_constant_ = time_constants  # the leak the objective uses
         objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs)
         draft = None
         if self.mixed_precision and X.dtype == np.float64:
@@ -576,7 +636,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
         best = min(runs, key=lambda run: run.loss)
 
-        for name, value in layout.unpack(best.theta).items():
+        fitted = layout.unpack(best.theta)
+        if self.learn_time_constant:
+            logits = fitted.pop("leak_logits")
+            time_constants = 1 / leak_rates(logits.astype(X.dtype))
+        self.time_constant_ = time_constants.astype(X.dtype)
+        for name, value in fitted.items():
             setattr(self, name + "_", value.astype(X.dtype))
         self.n_outputs_ = layout.shapes["output_bias"][0]
         self.n_iter_ = best.n_iter
@@ -687,16 +752,18 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 stacklevel=6,
             )
 
-    def _starting_points(self, layout, warm):
+    def _starting_points(self, layout, warm, time_constants):
         """Flat parameter vectors to start L-BFGS from."""
         if warm:
-            theta = layout.pack(self._fitted_params(np.float64))
+            params = self._fitted_params(np.float64)
+            params["leak_logits"] = _start_logits(self.time_constant_)
+            theta = layout.pack(params)
             # The current mask and learn_initial_state hold from the start.
             free = self._free_parameters(layout)
             return [theta if free is None else theta * free]
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
-        return [self._initial_theta(layout, seed) for seed in seeds]
+        return [self._initial_theta(layout, seed, time_constants) for seed in seeds]
 
     def _objective(self, layout, X, y, lengths, sample_weight, n_jobs):
         """The engine's objective over the distinct weighted samples of the data."""
@@ -720,14 +787,22 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _resolve_time_constant(self, n_timesteps):
-        """The ``time_constant`` to fit with: ``"auto"`` grows with the sequences."""
-        if self.time_constant == "auto":
-            return max(1.0, n_timesteps / self._steps_per_time_constant)
-        return float(self.time_constant)
+        """Every unit's time constant to fit with (or to start from, if learned)."""
+        value = self.time_constant
+        if isinstance(value, str) and value == "auto":
+            value = max(1.0, n_timesteps / self._steps_per_time_constant)
+        elif isinstance(value, str) and value == "spread":
+            return np.geomspace(1.0, max(1.0, n_timesteps), self.n_hidden)
+        return _check_time_constants(value, self.n_hidden)
 
     def _leak(self):
-        """Leak rate of the fitted units: the engine's form of ``time_constant_``."""
-        return 1.0 / self.time_constant_
+        """Leak rate of the fitted units: the engine's form of ``time_constant_``.
+
+        One number when every unit has the same, which the engine computes
+        with a little faster.
+        """
+        leaks = 1.0 / self.time_constant_
+        return leaks[0] if np.all(leaks == leaks[0]) else leaks
 
     def _chunks(self, lengths, dtype, rows=None, n_settle_steps=None, n_hidden=None):
         """Chunks of sample indices (all, or ``rows``) that bound the stack memory.
@@ -765,7 +840,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             free[layout.slices["initial_state"]] = 0
         return free
 
-    def _initial_theta(self, layout, seed):
+    def _initial_theta(self, layout, seed, time_constants):
         """Random starting parameters that satisfy the fixed-parameter constraints.
 
         Glorot-uniform input and output weights, a random orthogonal recurrent
@@ -782,6 +857,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             "output_weights": self._glorot(rng, n_hidden, n_outputs),
             "output_bias": np.zeros(n_outputs),
             "initial_state": np.zeros(n_hidden),
+            "leak_logits": _start_logits(time_constants),
         }
         mask = self._recurrent_mask()
         if mask is not None:
@@ -846,7 +922,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         n_hidden = self.recurrent_weights_.shape[0]
         for chunk in self._chunks(lengths, X.dtype, None, n_settle_steps, n_hidden):
             batch = make_batch(X, lengths, n_settle_steps, chunk)
-            states = self._forward(params, batch)
+            # Exploding dynamics are checked for, and named, just below.
+            with np.errstate(over="ignore", invalid="ignore"):
+                states = self._forward(params, batch)
             _check_finite_states(states)
             parts.append(read_out(batch, states, params))
             rows.append(chunk)

@@ -33,15 +33,18 @@ class ParameterLayout:
 
     The vector holds ``[input weights (d, H), recurrent weights (H, H),
     hidden bias (H,), output weights (H, K), output bias (K,),
-    initial state (H,)]``.
+    initial state (H,)]``, followed by ``leak_logits (H,)`` when the units'
+    time constants are learned (see :func:`leak_rates`).
 
     Parameters
     ----------
     n_features, n_hidden, n_outputs : int
         ``d``, ``H`` and ``K``.
+    learn_leaks : bool, default=False
+        Whether the vector holds the units' leak logits.
     """
 
-    def __init__(self, n_features, n_hidden, n_outputs):
+    def __init__(self, n_features, n_hidden, n_outputs, learn_leaks=False):
         self.shapes = {
             "input_weights": (n_features, n_hidden),
             "recurrent_weights": (n_hidden, n_hidden),
@@ -50,6 +53,8 @@ class ParameterLayout:
             "output_bias": (n_outputs,),
             "initial_state": (n_hidden,),
         }
+        if learn_leaks:
+            self.shapes["leak_logits"] = (n_hidden,)
         self.slices = {}
         start = 0
         for name, shape in self.shapes.items():
@@ -382,6 +387,21 @@ class SequenceTargets:
         return sequence_targets(self.Y, self.sample_weight, batch, self.total)
 
 
+def leak_rates(leak_logits):
+    """Leak rates ``1 / time_constant`` from their logits: ``sigmoid(logits)``.
+
+    A learned leak rate is the logistic function of an unbounded parameter,
+    so it stays in (0, 1), a time constant above 1, without clipping. Its
+    time constant is ``1 + exp(-logit)``.
+    """
+    return 1 / (1 + np.exp(-leak_logits))
+
+
+def leak_logits(time_constants):
+    """The logits whose :func:`leak_rates` are ``1 / time_constants`` (> 1)."""
+    return -np.log(np.asarray(time_constants, dtype=float) - 1)
+
+
 def forward(params, batch, activation, leak=1.0, workspace=None):
     """Run the net over the batch and return the stacks of states and activations.
 
@@ -397,8 +417,8 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     batch : SequenceBatch
     activation : str
         Key of ``ACTIVATIONS``.
-    leak : float, default=1.0
-        Leak rate, in (0, 1].
+    leak : float or ndarray of shape (H,), default=1.0
+        Leak rate, in (0, 1], of all units or of each.
     workspace : Workspace, default=None
         Where to take the stacks from; None allocates new ones.
 
@@ -418,7 +438,7 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     shape = (batch.n_steps + 1, n, len(hidden_bias))
     states = workspace.array("states", shape, batch.inputs.dtype)
     states[0] = params["initial_state"]
-    leaky = leak != 1
+    leaky = np.any(leak != 1)
     if leaky:
         # Shares its memory with the deltas of the backward pass, which
         # overwrite it step by step.
@@ -464,6 +484,7 @@ def backward(
     grads,
     leak=1.0,
     workspace=None,
+    d_leak=None,
 ):
     """Peel the stack from the last step to the first, filling ``grads``.
 
@@ -483,21 +504,25 @@ def backward(
         Views to write the gradients of the recurrent part into
         (``input_weights``, ``recurrent_weights``, ``hidden_bias``,
         ``initial_state``).
-    leak : float, default=1.0
+    leak : float or ndarray of shape (H,), default=1.0
         Leak rate, as in :func:`forward`.
     workspace : Workspace, default=None
         Where to take the stack of deltas from; None allocates a new one.
+    d_leak : ndarray of shape (H,), default=None
+        Where to write the gradient with respect to each unit's leak rate,
+        if it is wanted.
     """
     T, n, n_columns = batch.inputs.shape  # the features and the constant 1
     n_hidden = states.shape[2]
     # A leaky unit's pre-activation reaches its state scaled by leak. The
     # factor goes into the carried weights here and into the weight gradients
     # after the loop, not into every step.
-    leaky = leak != 1
+    leaky = np.any(leak != 1)
     kept = 1 - leak
     transposed_recurrent = params["recurrent_weights"].T
     if leaky:
-        transposed_recurrent = leak * transposed_recurrent
+        # Row j of the transposed weights carries unit j's delta.
+        transposed_recurrent = np.reshape(leak, (-1, 1)) * transposed_recurrent
     # deltas[t - 1] = d loss / d pre-activation at step t, divided by leak,
     # computed one step at a time while the step's slice is in cache. For
     # leaky units the activations live in the same stack and are overwritten
@@ -508,6 +533,9 @@ def backward(
     slope = DERIVATIVES[activation]
     d_state = np.zeros_like(states[0])  # d loss / d state, carried back in time
     scratch = np.empty_like(d_state)
+    if d_leak is not None:
+        # Sum over steps of d loss / d h_t * (h_t - h_{t-1}), per sample and unit.
+        leak_terms = np.zeros_like(d_state)
     next_target = len(target_steps) - 1
     for t in range(batch.n_steps, 0, -1):
         # Add in the output error of this step, if it has a target.
@@ -515,6 +543,10 @@ def backward(
             d_state += d_target_states[next_target]
             next_target -= 1
         k = batch.running(t)
+        if d_leak is not None:  # d_state is now the whole d loss / d h_t
+            np.subtract(states[t, :k], states[t - 1, :k], out=scratch[:k])
+            scratch[:k] *= d_state[:k]
+            leak_terms[:k] += scratch[:k]
         delta = deltas[t - 1, :k]
         slope(activations[t - 1, :k], delta)  # back through the activation
         delta *= d_state[:k]
@@ -547,6 +579,11 @@ def backward(
             grads[name] *= leak
     # The initial state is shared by all samples.
     np.sum(d_state, axis=0, out=grads["initial_state"])
+    if d_leak is not None:
+        # h_t = h_{t-1} + leak (f(a_t) - h_{t-1}), so the direct derivative of
+        # h_t with respect to leak is f(a_t) - h_{t-1} = (h_t - h_{t-1}) / leak.
+        np.sum(leak_terms, axis=0, out=d_leak)
+        d_leak /= leak
 
 
 def data_loss_and_gradient(
@@ -565,8 +602,9 @@ def data_loss_and_gradient(
         Key of ``LOSS_FUNCTIONS``.
     grads : dict of ndarray
         Views (from :meth:`ParameterLayout.unpack`) the gradient is written into.
-    leak : float, default=1.0
-        Leak rate of the hidden units, as in :func:`forward`.
+    leak : float or ndarray of shape (H,), default=1.0
+        Leak rate of the hidden units, as in :func:`forward`. Ignored when
+        ``params`` holds ``leak_logits``: the leak rates are then learned.
     workspace : Workspace, default=None
         Reusable stacks.
 
@@ -574,6 +612,9 @@ def data_loss_and_gradient(
     -------
     loss_value : float
     """
+    learned_leaks = "leak_logits" in params
+    if learned_leaks:
+        leak = leak_rates(params["leak_logits"])
     states, activations = forward(params, batch, activation, leak, workspace)
     target_states = states[targets.steps]
     output_weights = params["output_weights"]
@@ -603,7 +644,10 @@ def data_loss_and_gradient(
         grads,
         leak,
         workspace,
+        grads["leak_logits"] if learned_leaks else None,
     )
+    if learned_leaks:
+        grads["leak_logits"] *= leak * (1 - leak)  # back through the sigmoid
     return loss_value
 
 
@@ -647,8 +691,9 @@ class Objective:
         any linear constraint.
     n_jobs : int or None
         Threads for the chunks; None or 1 runs them in turn.
-    leak : float, default=1.0
-        Leak rate of the hidden units (see :func:`forward`).
+    leak : float or ndarray of shape (H,), default=1.0
+        Leak rate of the hidden units (see :func:`forward`), unless the
+        layout holds learned ``leak_logits``.
     """
 
     def __init__(

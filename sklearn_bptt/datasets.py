@@ -5,48 +5,121 @@ from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 
 
-def make_adding_problem(n_samples=1000, n_timesteps=50, *, random_state=None):
-    """The adding problem of Hochreiter and Schmidhuber (1997).
+def make_adding_problem(
+    n_samples=1000, n_timesteps=50, *, variant="hochreiter1997", random_state=None
+):
+    """The adding problem: hold a marked value in memory, add a later one.
 
-    Every sequence has two features per step: a random value in [0, 1) and a
-    marker that is 1 at exactly two steps, one in the first half of the
-    sequence and one in the second, and 0 elsewhere. The target is the sum of
-    the two marked values, so the net must find them and hold the first one
-    in memory until the end.
+    Every step has two features: a random value and a marker. Two steps are
+    marked with 1; the target, given at the end of the sequence, is set by the
+    sum of their values, so the net must find the first one and hold it until
+    the end.
+
+    ``variant="hochreiter1997"`` (the default) is experiment 4 of Hochreiter
+    and Schmidhuber (1997), the definition results on the problem are
+    usually compared on:
+
+    - values are uniform in [-1, 1];
+    - sequence lengths are random between ``T = n_timesteps`` and ``T + T //
+      10``, so ``X`` is NaN-padded to ``T + T // 10`` steps;
+    - one of the first 10 steps is marked, then one of the first ``T // 2 -
+      1`` steps not yet marked; the first and the last step have marker -1
+      unless marked, all others 0; a marked first step has value 0;
+    - the target is ``0.5 + (X1 + X2) / 4``, the sum scaled to [0, 1]; a
+      sequence counts as processed correctly if the absolute error is below
+      0.04.
+
+    So the first marked value must be held for at least ``T / 2`` steps.
+
+    ``variant="le2015"`` is the easier form of Le, Jaitly and Hinton (2015),
+    used by many later papers: values uniform in [0, 1), every sequence
+    ``T`` steps long, one marked step in the first half and one in the
+    second, markers 0 elsewhere, and the target the plain sum ``X1 + X2``.
 
     Parameters
     ----------
     n_samples : int, default=1000
         Number of sequences.
     n_timesteps : int, default=50
-        Length of every sequence (at least 2).
+        ``T``: the minimum sequence length (``"hochreiter1997"``, at least
+        4) or the length of every sequence (``"le2015"``, at least 2).
+    variant : {"hochreiter1997", "le2015"}, default="hochreiter1997"
+        Which definition to follow (see above).
     random_state : int, RandomState instance or None, default=None
         Seed of the generator.
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_timesteps, 2)
-        Values and markers.
+    X : ndarray of shape (n_samples, n_steps, 2)
+        Values and markers. ``n_steps`` is ``T + T // 10`` for
+        ``"hochreiter1997"``, whose shorter sequences are NaN-padded, and
+        ``T`` for ``"le2015"``.
     y : ndarray of shape (n_samples,)
-        Sum of the two marked values.
+        The targets.
 
     References
     ----------
     Hochreiter, S. and Schmidhuber, J. (1997). Long short-term memory.
-    *Neural Computation*, 9(8), 1735-1780.
+    *Neural Computation*, 9(8), 1735-1780. Section 5.4, experiment 4.
+
+    Le, Q. V., Jaitly, N. and Hinton, G. E. (2015). A simple way to
+    initialize recurrent networks of rectified linear units.
+    arXiv:1504.00941.
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn_bptt.datasets import make_adding_problem
-    >>> X, y = make_adding_problem(n_samples=5, n_timesteps=10, random_state=0)
+    >>> X, y = make_adding_problem(n_samples=5, n_timesteps=20, random_state=0)
     >>> X.shape, y.shape
-    ((5, 10, 2), (5,))
-    >>> bool(X[:, :, 1].sum(axis=1).min() == 2)
+    ((5, 22, 2), (5,))
+    >>> bool(((X[:, :, 1] == 1).sum(axis=1) == 2).all())
     True
+    >>> bool(((0 <= y) & (y <= 1)).all())
+    True
+    >>> X, y = make_adding_problem(5, 20, variant="le2015", random_state=0)
+    >>> X.shape
+    (5, 20, 2)
     """
+    rng = check_random_state(random_state)
+    if variant == "le2015":
+        return _adding_le2015(n_samples, n_timesteps, rng)
+    if variant != "hochreiter1997":
+        raise ValueError(
+            f'variant must be "hochreiter1997" or "le2015", got {variant!r}.'
+        )
+    return _adding_hochreiter1997(n_samples, n_timesteps, rng)
+
+
+def _adding_hochreiter1997(n_samples, n_timesteps, rng):
+    if n_timesteps < 4:
+        raise ValueError(
+            f"n_timesteps must be at least 4 for variant='hochreiter1997', got "
+            f"{n_timesteps}."
+        )
+    n_steps = n_timesteps + n_timesteps // 10
+    lengths = rng.randint(n_timesteps, n_steps + 1, size=n_samples)
+    values = rng.uniform(-1, 1, size=(n_samples, n_steps))
+    rows = np.arange(n_samples)
+    first = rng.randint(0, 10, size=n_samples)
+    # One of the first T/2 - 1 steps other than the first mark.
+    second = rng.randint(0, n_timesteps // 2 - 1, size=n_samples)
+    second += second >= first
+    markers = np.zeros((n_samples, n_steps))
+    markers[:, 0] = -1
+    markers[rows, lengths - 1] = -1
+    markers[rows, first] = 1
+    markers[rows, second] = 1
+    values[:, 0] = np.where(markers[:, 0] == 1, 0, values[:, 0])
+    y = 0.5 + (values[rows, first] + values[rows, second]) / 4
+    X = np.stack([values, markers], axis=2)
+    X[np.arange(n_steps)[None, :] >= lengths[:, None]] = np.nan
+    return X, y
+
+
+def _adding_le2015(n_samples, n_timesteps, rng):
     if n_timesteps < 2:
         raise ValueError(f"n_timesteps must be at least 2, got {n_timesteps}.")
-    rng = check_random_state(random_state)
     values = rng.uniform(size=(n_samples, n_timesteps))
     half = n_timesteps // 2
     first = rng.randint(0, half, size=n_samples)

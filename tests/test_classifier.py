@@ -171,7 +171,7 @@ def test_cylinder_bell_funnel_with_the_defaults():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(z_normalise(X), y)
-    assert model.time_constant_ == 64
+    np.testing.assert_array_equal(model.time_constant_, 64)
     assert model.score(z_normalise(X_test), y_test) > 0.9
 
 

@@ -73,7 +73,7 @@ def test_extra_padding_steps_give_the_identical_model(Estimator):
     params = {"n_hidden": 6, "max_iter": 30, "random_state": 0}
     short = quietly(Estimator(**params), X_short, target)
     padded = quietly(Estimator(**params), X_padded, target)
-    assert padded.time_constant_ == short.time_constant_
+    np.testing.assert_array_equal(padded.time_constant_, short.time_constant_)
     assert_same_fitted_arrays(padded, short)
     assert padded.loss_curve_ == short.loss_curve_
     np.testing.assert_array_equal(padded.predict(X_padded), short.predict(X_short))
@@ -89,7 +89,7 @@ def test_a_long_zero_weight_sample_changes_nothing():
     model = quietly(
         BPTTRegressor(**params), X_more, np.r_[target, 5.0], sample_weight=weights
     )
-    assert model.time_constant_ == reference.time_constant_
+    np.testing.assert_array_equal(model.time_constant_, reference.time_constant_)
     assert_same_fitted_arrays(model, reference)
 
 

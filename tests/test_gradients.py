@@ -20,6 +20,15 @@ from sklearn_bptt._functions import ACTIVATIONS
 N_SAMPLES, N_STEPS, N_FEATURES, N_HIDDEN, N_OUTPUTS = 5, 6, 2, 3, 2
 EPS = 1e-6
 
+# Leak rates (1 / time constant): one for all units, one per unit (a plain
+# unit among them), or learned, as logits in the parameter vector.
+LEAKS = {
+    "plain": 1.0,
+    "leaky": 0.3,
+    "per_unit": np.array([0.3, 1.0, 0.06]),
+    "learned": "learned",
+}
+
 # target mode -> (settle steps, target window); "sequence" is per-step targets.
 TARGET_MODES = {
     "final": (0, 1),
@@ -56,7 +65,8 @@ def make_problem(
         y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
         make_targets = FinalWindowTargets(y, sample_weight, window, per_output=True)
 
-    layout = ParameterLayout(N_FEATURES, N_HIDDEN, N_OUTPUTS)
+    learned = isinstance(leak, str)
+    layout = ParameterLayout(N_FEATURES, N_HIDDEN, N_OUTPUTS, learn_leaks=learned)
     free = None
     if constrained:
         # A recurrent mask and a fixed initial state, held by zeroing gradients.
@@ -80,7 +90,7 @@ def make_problem(
         loss,
         alpha=0.05,
         free=free,
-        leak=leak,
+        leak=1.0 if learned else leak,
     )
     theta = rng.normal(scale=0.7, size=layout.size)
     return objective, theta, free
@@ -109,7 +119,7 @@ def assert_gradient_matches(objective, theta, free):
     assert relative_error.max() < 1e-6, relative_error.max()
 
 
-@pytest.mark.parametrize("leak", [1.0, 0.3], ids=["plain", "leaky"])
+@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
 @pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
@@ -124,7 +134,7 @@ def test_squared_error_gradient(
     assert_gradient_matches(objective, theta, free)
 
 
-@pytest.mark.parametrize("leak", [1.0, 0.3], ids=["plain", "leaky"])
+@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
 @pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
@@ -186,3 +196,25 @@ def test_alpha_penalises_the_recurrent_and_output_weights_only():
         gradient[penalised] - unpenalised[penalised], alpha * theta[penalised]
     )
     np.testing.assert_array_equal(gradient[~penalised], unpenalised[~penalised])
+
+
+def test_learned_leaks_stay_in_range_and_match_fixed_ones():
+    """Logits give leak rates in (0, 1); the loss equals that of fixed leaks."""
+    from sklearn_bptt._engine import leak_logits, leak_rates
+
+    objective, theta, _ = make_problem(
+        "tanh", "settle_window", "squared_error", True, False, True, "learned"
+    )
+    logits = theta[objective.layout.slices["leak_logits"]]
+    logits[:] = leak_logits([1.5, 40.0, 1e4])
+    leaks = leak_rates(logits)
+    np.testing.assert_allclose(1 / leaks, [1.5, 40.0, 1e4])
+    assert np.all((leaks > 0) & (leaks < 1))
+    fixed, _, _ = make_problem(
+        "tanh", "settle_window", "squared_error", True, False, True, leaks
+    )
+    n_fixed = fixed.layout.size
+    np.testing.assert_allclose(objective(theta)[0], fixed(theta[:n_fixed])[0])
+    np.testing.assert_allclose(
+        objective(theta)[1][:n_fixed], fixed(theta[:n_fixed])[1], rtol=1e-12
+    )

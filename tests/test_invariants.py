@@ -90,7 +90,7 @@ def assert_identical_models(model, reference):
     for name in FITTED_ARRAYS:
         np.testing.assert_array_equal(getattr(model, name), getattr(reference, name))
     assert model.loss_curve_ == reference.loss_curve_
-    assert model.time_constant_ == reference.time_constant_
+    np.testing.assert_array_equal(model.time_constant_, reference.time_constant_)
 
 
 def pad_steps(array, extra):

@@ -298,5 +298,5 @@ def test_remember_the_first_value_over_30_steps_with_the_defaults():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X[:300], y[:300])
-    assert model.time_constant_ == 6
+    np.testing.assert_array_equal(model.time_constant_, 6)
     assert model.score(X[300:], y[300:]) > 0.95

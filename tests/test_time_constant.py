@@ -65,12 +65,12 @@ def test_auto_time_constant_follows_the_sequence_length():
         auto.fit(X, y)
     with pytest.warns(Warning):
         explicit.fit(X, y)
-    assert auto.time_constant_ == 1.0
+    np.testing.assert_array_equal(auto.time_constant_, np.ones(3))
     np.testing.assert_array_equal(auto.predict(X), explicit.predict(X))
     classifier = BPTTAttractorClassifier(n_hidden=3, max_iter=5, random_state=0)
     with pytest.warns(Warning):
         classifier.fit(X, y > 0)
-    assert classifier.time_constant_ == 2.5
+    np.testing.assert_array_equal(classifier.time_constant_, np.full(3, 2.5))
 
 
 def test_temporal_order_with_slow_units():
@@ -79,3 +79,62 @@ def test_temporal_order_with_slow_units():
     model = BPTTAttractorClassifier(n_hidden=12, time_constant=10, random_state=0)
     model.fit(X[:400], y[:400])
     assert model.score(X[400:], y[400:]) > 0.95
+
+
+def test_one_time_constant_per_unit_follows_the_equation():
+    """Unit j moves 1 / time_constant[j] of the way at every step."""
+    rng = np.random.RandomState(2)
+    X, y = rng.normal(size=(6, 7, 2)), rng.normal(size=6)
+    lengths = np.array([7, 3, 5, 7, 1, 4])
+    X[np.arange(7)[None, :] >= lengths[:, None]] = np.nan
+    time_constants = np.array([1.0, 2.0, 8.0])
+    model = BPTTRegressor(
+        n_hidden=3, n_settle_steps=2, max_iter=3, time_constant=time_constants
+    )
+    with pytest.warns(Warning):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.time_constant_, time_constants)
+    params = model._fitted_params(np.float64)
+    expected = reference_states(params, X, lengths, 2, 1 / time_constants)
+    final_states = np.array([path[-1] for path in expected])
+    np.testing.assert_allclose(
+        model.predict(X),
+        final_states @ params["output_weights"][:, 0] + params["output_bias"][0],
+        rtol=1e-12,
+    )
+
+
+def test_spread_time_constants_range_from_one_step_to_the_sequence():
+    rng = np.random.RandomState(3)
+    X, y = rng.normal(size=(30, 40, 1)), rng.normal(size=30)
+    model = BPTTRegressor(n_hidden=5, max_iter=2, time_constant="spread")
+    with pytest.warns(Warning):
+        model.fit(X, y)
+    np.testing.assert_allclose(model.time_constant_, [1, 40**0.25, 40**0.5, 40**0.75, 40])
+
+
+def test_learned_time_constants_move_and_stay_above_one():
+    X, y = make_temporal_order(200, 20, random_state=1)
+    model = BPTTAttractorClassifier(
+        n_hidden=6, time_constant="spread", learn_time_constant=True, max_iter=60,
+        random_state=0,
+    )
+    with pytest.warns(Warning):
+        model.fit(X, y)
+    start = np.geomspace(1, 20, 6)
+    assert np.all(model.time_constant_ > 1)
+    assert np.abs(model.time_constant_ - np.maximum(start, 1.01)).max() > 0.1
+
+
+@pytest.mark.parametrize(
+    "time_constant, message",
+    [
+        (np.ones(4), r"shape \(n_hidden,\) = \(3,\); got shape \(4,\)"),
+        (np.array([1.0, 0.5, 2.0]), "at least 1"),
+        (np.array([1.0, np.nan, 2.0]), "NaN"),
+    ],
+)
+def test_bad_per_unit_time_constants_are_named(time_constant, message):
+    X, y = np.ones((4, 3, 1)), np.arange(4.0)
+    with pytest.raises(ValueError, match=message):
+        BPTTRegressor(n_hidden=3, time_constant=time_constant).fit(X, y)
