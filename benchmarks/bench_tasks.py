@@ -205,7 +205,7 @@ def run_task(
     name, seeds, overrides, input_scale=1.0, dtype=np.float64, steps_per_group=1
 ):
     make_data, score, goal, _, extra = TASKS[name]
-    scores, seconds, iterations = [], [], []
+    scores, seconds, iterations, held = [], [], [], []
     for seed in seeds:
         estimator, X, y, X_test, y_test = make_data(seed)
         X = group_steps(input_scale * X, steps_per_group).astype(dtype)
@@ -220,7 +220,27 @@ def run_task(
         seconds.append(time.perf_counter() - start)
         iterations.append(model.n_iter_)
         scores.append(score(model, X_test, y_test))
-    return scores, seconds, iterations
+        held.append(hold_scores(model, score, X_test, y_test))
+    return scores, seconds, iterations, held
+
+
+HOLD_FACTORS = (4, 10)
+
+
+def hold_scores(model, score, X_test, y_test):
+    """Scores after 4 and 10 times the trained settle steps (attractors that hold).
+
+    None for a model without settle steps, for which the question is moot.
+    """
+    trained = model.n_settle_steps
+    if not trained:
+        return None
+    scores = []
+    for factor in HOLD_FACTORS:
+        model.set_params(n_settle_steps=factor * trained)
+        scores.append(score(model, X_test, y_test))
+    model.set_params(n_settle_steps=trained)
+    return scores
 
 
 def parse_overrides(pairs):
@@ -317,10 +337,11 @@ def main():
         "met",
         "fit s per seed",
         "iters",
+        "x4 / x10 settle steps per seed",
     )
     print(" | ".join(header))
     for name in args.tasks or TASKS:
-        scores, seconds, iterations = run_task(
+        scores, seconds, iterations, held = run_task(
             name,
             seeds,
             overrides,
@@ -339,6 +360,9 @@ def main():
             "yes" if min(scores) >= goal else ("mean" if mean >= goal else "no"),
             " ".join(f"{s:.1f}" for s in seconds),
             f"{np.mean(iterations):.0f}",
+            " ".join(
+                "-" if h is None else "/".join(f"{s:.3f}" for s in h) for h in held
+            ),
         )
         print(" | ".join(row), flush=True)
 

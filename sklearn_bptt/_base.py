@@ -1,5 +1,6 @@
 """The estimator code shared by the regressor and the classifier."""
 
+import inspect
 import time
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -65,6 +66,17 @@ SHARED_DOCS = {
         Learn every unit's time constant, starting from ``time_constant``:
         its leak rate ``1 / time_constant_`` is the logistic function of a
         parameter in the vector L-BFGS optimises, so it stays above 1.
+
+""",
+    "fixed_point_parameter": """\
+    fixed_point_penalty : float, default={fixed_point_default}
+        Strength of a penalty on the hidden state's movement over the target
+        window: the weighted mean of ``||f(a_t) - h_{t-1}||^2``, the squared
+        distance from each state to the one its units move towards. With
+        targets that hold over the window, it teaches the network to come to
+        rest in a state that stands for the target, a fixed point it stays in
+        however long it runs on, rather than to pass through the right
+        region. 0 turns it off.
 
 """,
     "state_parameters": """\
@@ -165,6 +177,10 @@ def fill_shared_docs(cls):
     for name, text in SHARED_DOCS.items():
         text = text.replace(
             "{steps_per_time_constant}", str(cls._steps_per_time_constant)
+        )
+        text = text.replace(
+            "{fixed_point_default}",
+            str(inspect.signature(cls).parameters["fixed_point_penalty"].default),
         )
         cls.__doc__ = cls.__doc__.replace(f"    {{{name}}}\n", text)
     return cls
@@ -496,6 +512,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         "learn_time_constant": ["boolean"],
         "n_settle_steps": [Count(Integral, 0, None, closed="left")],
         "n_target_steps": [Count(Integral, 1, None, closed="left")],
+        "fixed_point_penalty": [Interval(Real, 0, None, closed="left")],
         "learn_initial_state": ["boolean"],
         "recurrent_mask": ["array-like", None],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -531,6 +548,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         learn_time_constant,
         n_settle_steps,
         n_target_steps,
+        fixed_point_penalty,
         learn_initial_state,
         recurrent_mask,
         alpha,
@@ -550,6 +568,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.learn_time_constant = learn_time_constant
         self.n_settle_steps = n_settle_steps
         self.n_target_steps = n_target_steps
+        self.fixed_point_penalty = fixed_point_penalty
         self.learn_initial_state = learn_initial_state
         self.recurrent_mask = recurrent_mask
         self.alpha = alpha
@@ -784,6 +803,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self._free_parameters(layout),
             n_jobs,
             self._leak(),
+            self.fixed_point_penalty,
         )
 
     def _resolve_time_constant(self, n_timesteps):

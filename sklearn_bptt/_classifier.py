@@ -86,6 +86,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         longer. Each settle step cost about a point of accuracy on digits
         read row by row (see the learning page of the documentation).
 
+    {fixed_point_parameter}
     {state_parameters}
     alpha : float, default=1e-2
         Strength of the L2 penalty on the recurrent and output weights (not
@@ -184,6 +185,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         learn_time_constant=False,
         n_settle_steps=0,
         n_target_steps=1,
+        fixed_point_penalty=0.0,
         learn_initial_state=True,
         recurrent_mask=None,
         alpha=1e-2,
@@ -205,6 +207,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             learn_time_constant=learn_time_constant,
             n_settle_steps=n_settle_steps,
             n_target_steps=n_target_steps,
+            fixed_point_penalty=fixed_point_penalty,
             learn_initial_state=learn_initial_state,
             recurrent_mask=recurrent_mask,
             alpha=alpha,

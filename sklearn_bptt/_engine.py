@@ -495,10 +495,11 @@ def backward(
     states, activations : ndarray of shape (L + 1, n, H) and (L, n, H)
         The stacks from :func:`forward`.
     target_steps : ndarray of shape (m,)
-        Increasing steps at which the loss depends on the state.
+        Increasing steps at which the loss depends on the state directly; 0
+        is the initial state.
     d_target_states : ndarray of shape (m, n, H)
         Gradient of the loss with respect to the state at those steps, through
-        the output layer only.
+        the output layer and the fixed-point term only.
     activation : str
     grads : dict of ndarray
         Views to write the gradients of the recurrent part into
@@ -577,6 +578,8 @@ def backward(
     if leaky:
         for name in ("recurrent_weights", "input_weights", "hidden_bias"):
             grads[name] *= leak
+    if next_target == 0:  # the loss depends on the initial state itself
+        d_state += d_target_states[0]
     # The initial state is shared by all samples.
     np.sum(d_state, axis=0, out=grads["initial_state"])
     if d_leak is not None:
@@ -586,8 +589,68 @@ def backward(
         d_leak /= leak
 
 
+def fixed_point_term(states, targets, leak, strength):
+    """How far the states in the target window are from a fixed point.
+
+    ``strength`` times the weighted mean, over the window's (step, sample)
+    pairs, of ``||(h_t - h_{t-1}) / leak||^2``: the squared distance from
+    ``h_{t-1}`` to ``f(a_t)``, the state the unit moves towards. It is zero
+    only where the state stands still, whatever the units' time constants,
+    so a net that also meets its targets there has settled into a fixed
+    point of the class (an attractor), not merely slowed down.
+
+    Parameters
+    ----------
+    states : ndarray of shape (L + 1, n, H)
+    targets : TargetSet
+        Its steps and weights give the window and the (normalised) weight of
+        every (step, sample) pair.
+    leak : float or ndarray of shape (H,)
+    strength : float
+
+    Returns
+    -------
+    value : float
+    steps : ndarray of shape (p,)
+        Increasing steps whose states the term depends on.
+    d_states : ndarray of shape (p, n, H)
+        Its gradient with respect to the states at those steps.
+    d_leak : ndarray of shape (H,)
+        Its derivative with respect to each unit's leak rate, states held fixed.
+    """
+    window = targets.steps
+    pair_weights = targets.weights.sum(axis=2, keepdims=True)  # (m, n, 1)
+    velocity = (states[window] - states[window - 1]) / leak
+    weighted = strength * pair_weights * velocity
+    value = float(np.vdot(weighted, velocity))
+    steps = np.union1d(window - 1, window)
+    d_states = np.zeros((len(steps), *states.shape[1:]), dtype=states.dtype)
+    d_velocity = 2 * weighted / leak
+    np.add.at(d_states, np.searchsorted(steps, window), d_velocity)
+    np.add.at(d_states, np.searchsorted(steps, window - 1), -d_velocity)
+    d_leak = -np.einsum("mnh,mnh->h", d_velocity, velocity)
+    return value, steps, d_states, d_leak
+
+
+def _merge_state_gradients(steps, d_states, other_steps, other_d_states):
+    """Gradients at two increasing sets of steps, summed on their union."""
+    union = np.union1d(steps, other_steps)
+    merged = np.zeros((len(union), *d_states.shape[1:]), dtype=d_states.dtype)
+    merged[np.searchsorted(union, steps)] += d_states
+    merged[np.searchsorted(union, other_steps)] += other_d_states
+    return union, merged
+
+
 def data_loss_and_gradient(
-    params, batch, targets, activation, loss, grads, leak=1.0, workspace=None
+    params,
+    batch,
+    targets,
+    activation,
+    loss,
+    grads,
+    leak=1.0,
+    workspace=None,
+    fixed_point=0.0,
 ):
     """Loss of the batch's targets and its gradient with respect to every parameter.
 
@@ -607,6 +670,8 @@ def data_loss_and_gradient(
         ``params`` holds ``leak_logits``: the leak rates are then learned.
     workspace : Workspace, default=None
         Reusable stacks.
+    fixed_point : float, default=0.0
+        Strength of :func:`fixed_point_term` over the targets' window.
 
     Returns
     -------
@@ -633,12 +698,21 @@ def data_loss_and_gradient(
     )
     np.sum(d_outputs, axis=(0, 1), out=grads["output_bias"])
     d_target_states = d_outputs @ output_weights.T
+    state_steps = targets.steps
+    if fixed_point:
+        value, steps, d_states, d_leak_direct = fixed_point_term(
+            states, targets, leak, fixed_point
+        )
+        loss_value += value
+        state_steps, d_target_states = _merge_state_gradients(
+            state_steps, d_target_states, steps, d_states
+        )
     backward(
         params,
         batch,
         states,
         activations,
-        targets.steps,
+        state_steps,
         d_target_states,
         activation,
         grads,
@@ -647,6 +721,8 @@ def data_loss_and_gradient(
         grads["leak_logits"] if learned_leaks else None,
     )
     if learned_leaks:
+        if fixed_point:
+            grads["leak_logits"] += d_leak_direct
         grads["leak_logits"] *= leak * (1 - leak)  # back through the sigmoid
     return loss_value
 
@@ -694,6 +770,9 @@ class Objective:
     leak : float or ndarray of shape (H,), default=1.0
         Leak rate of the hidden units (see :func:`forward`), unless the
         layout holds learned ``leak_logits``.
+    fixed_point : float, default=0.0
+        Strength of the fixed-point term over the target window (see
+        :func:`fixed_point_term`); final-window targets only.
     """
 
     def __init__(
@@ -710,6 +789,7 @@ class Objective:
         free=None,
         n_jobs=None,
         leak=1.0,
+        fixed_point=0.0,
     ):
         self.layout = layout
         self.X = X
@@ -723,6 +803,7 @@ class Objective:
         self.free = free
         self.n_jobs = n_jobs
         self.leak = leak
+        self.fixed_point = fixed_point
         self.dtype = X.dtype
         # Small data is laid out once; large data chunk by chunk on every call,
         # so that no second copy of it is held.
@@ -760,6 +841,7 @@ class Objective:
                     self.layout.unpack(grad),
                     self.leak,
                     workspace,
+                    self.fixed_point,
                 )
         finally:
             self._workspaces.append(workspace)

@@ -73,6 +73,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         More than one teaches the network to settle into the target rather
         than pass through it.
 
+    {fixed_point_parameter}
     {state_parameters}
     alpha : float, default=1e-4
         Strength of the L2 penalty on the recurrent and output weights (not
@@ -162,6 +163,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         output="last",
         n_settle_steps=0,
         n_target_steps=1,
+        fixed_point_penalty=0.0,
         learn_initial_state=True,
         recurrent_mask=None,
         alpha=1e-4,
@@ -182,6 +184,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             learn_time_constant=learn_time_constant,
             n_settle_steps=n_settle_steps,
             n_target_steps=n_target_steps,
+            fixed_point_penalty=fixed_point_penalty,
             learn_initial_state=learn_initial_state,
             recurrent_mask=recurrent_mask,
             alpha=alpha,
@@ -232,6 +235,12 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                     "n_settle_steps=0 and n_target_steps=1, got "
                     f"n_settle_steps={self.n_settle_steps} and "
                     f"n_target_steps={self.n_target_steps}."
+                )
+            if self.fixed_point_penalty:
+                raise ValueError(
+                    "fixed_point_penalty acts over the final target window of "
+                    "output='last'; output='sequence' takes fixed_point_penalty=0, "
+                    f"got {self.fixed_point_penalty}."
                 )
         else:
             super()._check_target_window(lengths)

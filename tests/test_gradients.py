@@ -40,7 +40,15 @@ TARGET_MODES = {
 
 
 def make_problem(
-    activation, target_mode, loss, padded, constrained, weighted, leak=1.0, seed=0
+    activation,
+    target_mode,
+    loss,
+    padded,
+    constrained,
+    weighted,
+    leak=1.0,
+    seed=0,
+    fixed_point=0.0,
 ):
     """A small random problem and a random parameter vector."""
     rng = np.random.RandomState(seed)
@@ -91,6 +99,7 @@ def make_problem(
         alpha=0.05,
         free=free,
         leak=1.0 if learned else leak,
+        fixed_point=fixed_point,
     )
     theta = rng.normal(scale=0.7, size=layout.size)
     return objective, theta, free
@@ -218,3 +227,49 @@ def test_learned_leaks_stay_in_range_and_match_fixed_ones():
     np.testing.assert_allclose(
         objective(theta)[1][:n_fixed], fixed(theta[:n_fixed])[1], rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
+@pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
+@pytest.mark.parametrize("target_mode", ["final", "window", "settle", "settle_window"])
+@pytest.mark.parametrize("loss", ["squared_error", "cross_entropy"])
+def test_fixed_point_term_gradient(loss, target_mode, padded, leak):
+    """The fixed-point term over the target window, in every window and leak.
+
+    With the "window" mode on padded sequences of 3 steps, the window reaches
+    the first step, whose previous state is the learned initial state.
+    """
+    objective, theta, free = make_problem(
+        "tanh", target_mode, loss, padded, False, True, leak, fixed_point=0.7
+    )
+    assert_gradient_matches(objective, theta, free)
+
+
+def test_fixed_point_term_is_the_weighted_squared_velocity():
+    from sklearn_bptt._engine import fixed_point_term, forward
+
+    objective, theta, _ = make_problem(
+        "tanh", "settle_window", "cross_entropy", True, False, True, 0.3
+    )
+    params = objective.layout.unpack(theta)
+    value = 0.0
+    for rows in objective.chunks:
+        batch, targets = objective._lay_out(rows)
+        states, _ = forward(params, batch, "tanh", 0.3)
+        value += fixed_point_term(states, targets, 0.3, 2.0)[0]
+        # Every sample's own window: its last 4 own steps, settle steps included.
+        for row in range(batch.n_samples):
+            own = np.flatnonzero(targets.weights[:, row, 0])
+            assert len(own) == 4
+    with_term, _, _ = make_problem(
+        "tanh",
+        "settle_window",
+        "cross_entropy",
+        True,
+        False,
+        True,
+        0.3,
+        fixed_point=2.0,
+    )
+    np.testing.assert_allclose(with_term(theta)[0] - objective(theta)[0], value)
+    assert value > 0
