@@ -120,8 +120,7 @@ print(f"{'':26}{'1 step':>8}{'12 steps':>10}{'1-12':>8}")
 for name, forecast in forecasts.items():
     one, twelve = (mean_absolute_error(y_test[:, h], forecast[:, h]) for h in (0, -1))
     print(
-        f"{name:26}{one:8.3f}{twelve:10.3f}"
-        f"{mean_absolute_error(y_test, forecast):8.3f}"
+        f"{name:26}{one:8.3f}{twelve:10.3f}{mean_absolute_error(y_test, forecast):8.3f}"
     )
 
 fig, ax = plt.subplots(figsize=(10, 4))

@@ -5,6 +5,7 @@ import time
 import warnings
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +13,7 @@ import scipy.optimize
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -28,9 +30,9 @@ from ._engine import (
     Objective,
     ParameterLayout,
     exact_sum,
+    forward,
     leak_logits,
     leak_rates,
-    forward,
     make_batch,
     one_blas_thread,
     plan_chunks,
@@ -108,8 +110,23 @@ SHARED_DOCS = {
         takes half the memory of ``X``. False computes in float64
         throughout. Float32 data is fitted in float32 either way.
 
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training sequences (a split
+        stratified by class for the classifier, drawn with ``random_state``),
+        score every L-BFGS iterate on them with :meth:`score`, stop when the
+        score has not improved for ``n_iter_no_change`` iterations, and keep
+        the parameters of the best score.
+
+    validation_fraction : float, default=0.1
+        Share of the training sequences held out with ``early_stopping``.
+
+    n_iter_no_change : int, default=10
+        Iterations without a better validation score after which
+        ``early_stopping`` ends the fit.
+
     n_init : int, default=1
-        Number of random starting points; the fit with the lowest loss is kept.
+        Number of random starting points; the fit with the lowest loss (with
+        ``early_stopping``, the best validation score) is kept.
 
     n_jobs : int, default=None
         Number of joblib workers for the ``n_init`` runs. None means 1 unless
@@ -158,6 +175,12 @@ SHARED_DOCS = {
     loss_curve_ : list of float
         Loss after every iteration of the kept fit (in float32 for the
         iterations of a ``mixed_precision`` fit's float32 phase).
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the validation score after every iteration
+        of the kept fit; None otherwise.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``: the score of the kept
+        parameters; None without ``early_stopping``.
     stop_reason_ : str
         Why the kept fit stopped: SciPy's L-BFGS message (for example
         ``"CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"``), or
@@ -214,14 +237,55 @@ class _Run:
     status: int
     message: str
     stopped: str = None
+    validation_scores: list = None
+    best_validation: tuple = None
 
     @property
     def stop_reason(self):
         return self.stopped or self.message
 
 
-# SciPy's L-BFGS-B status when it stopped at maxiter or maxfun.
+# SciPy's L-BFGS-B status when it stopped at maxiter or maxfun, and SciPy's
+# status when a callback stopped it.
 _BUDGET_SPENT = 1
+_STOPPED_BY_CALLBACK = 99
+
+
+class _ValidationMonitor:
+    """Scores every iterate on held-out sequences, keeps the best, says when to stop.
+
+    Parameters
+    ----------
+    score : callable
+        ``score(theta)``: the validation score of a parameter vector and a
+        second number that breaks ties between equal scores (accuracy on a
+        small validation set is often tied), higher is better for both.
+    n_iter_no_change : int
+        Iterations without a strictly better score after which to stop.
+    """
+
+    def __init__(self, score, n_iter_no_change):
+        self.score = score
+        self.n_iter_no_change = n_iter_no_change
+        self.scores = []
+        self.best = (-np.inf, -np.inf)
+        self.best_theta = None
+        self.best_iteration = 0
+
+    def should_stop(self, theta):
+        """Score ``theta``; True once the score has stopped improving."""
+        score_and_tie_break = self.score(theta)
+        self.scores.append(score_and_tie_break[0])
+        if score_and_tie_break > self.best:
+            self.best, self.best_theta = score_and_tie_break, theta.copy()
+            self.best_iteration = len(self.scores)
+        return len(self.scores) - self.best_iteration >= self.n_iter_no_change
+
+    def message(self):
+        return (
+            f"EARLY STOPPING: NO BETTER VALIDATION SCORE IN {self.n_iter_no_change} "
+            f"ITERATIONS (BEST AT ITERATION {self.best_iteration})"
+        )
 
 
 class _NonFiniteLoss(Exception):
@@ -297,11 +361,11 @@ class _Progress:
             )
 
 
-def _run_lbfgs(objective, theta, options, progress):
+def _run_lbfgs(objective, theta, options, progress, monitor=None):
     """Minimise ``objective`` from ``theta`` with SciPy's L-BFGS-B.
 
     ``options`` are SciPy's (see ``BaseBPTT._lbfgs_options``); ``progress``
-    is told of every iteration.
+    is told of every iteration, and a ``_ValidationMonitor`` may stop it.
     """
     loss_curve = []
     phase = np.dtype(objective.dtype).name
@@ -309,6 +373,8 @@ def _run_lbfgs(objective, theta, options, progress):
     def record(intermediate_result):
         loss_curve.append(float(intermediate_result.fun))
         progress.iteration(len(loss_curve), loss_curve[-1], phase)
+        if monitor is not None and monitor.should_stop(intermediate_result.x):
+            raise StopIteration  # SciPy ends the run with status 99
 
     best = _BestPoint(objective)
     try:
@@ -347,29 +413,53 @@ def _run_lbfgs(objective, theta, options, progress):
     )
 
 
-def _minimise(objective, draft, theta, options, verbose):
+def _minimise(objective, draft, theta, options, verbose, validation_score=None):
     """L-BFGS on ``objective`` from ``theta``, first on its float32 ``draft``.
 
     With no draft this is one L-BFGS run. Otherwise the float32 run ends when
     it has used its budget, or earlier when float32 rounding (or overflow)
     stops its progress; the run on ``objective`` then goes on from the best
     point it reached, with the iterations and loss evaluations that are left.
+
+    With a ``validation_score`` (``(score, n_iter_no_change)``), every
+    iterate is scored, the run stops when the score stops improving, and it
+    ends at the best-scoring parameters.
     """
     progress = _Progress(verbose, options["maxiter"])
+    monitor = (
+        None if validation_score is None else _ValidationMonitor(*validation_score)
+    )
     if draft is None:
-        run = _run_lbfgs(objective, theta, options, progress)
+        run = _run_lbfgs(objective, theta, options, progress, monitor)
     else:
-        run = _finish_in_full_precision(objective, draft, theta, options, progress)
+        run = _finish_in_full_precision(
+            objective, draft, theta, options, progress, monitor
+        )
+    if monitor is not None:
+        _end_at_best_validation_score(run, monitor, objective)
     progress.finished(run)
     return run
 
 
-def _finish_in_full_precision(objective, draft, theta, options, progress):
-    draft_run = _run_lbfgs(draft, theta, options, progress)
+def _end_at_best_validation_score(run, monitor, objective):
+    """Move the run to its best-scoring iterate, the one the fit keeps."""
+    run.validation_scores = monitor.scores
+    run.best_validation = monitor.best
+    if run.status == _STOPPED_BY_CALLBACK:
+        run.message = monitor.message()
+    if monitor.best_theta is not None:
+        run.theta = monitor.best_theta
+        with one_blas_thread():
+            run.loss = float(objective(run.theta)[0])
+
+
+def _finish_in_full_precision(objective, draft, theta, options, progress, monitor):
+    draft_run = _run_lbfgs(draft, theta, options, progress, monitor)
     if draft_run.stopped == "interrupted":
         return draft_run  # Ctrl-C: stop now, with the float32 loss
-    if draft_run.status == _BUDGET_SPENT:
-        # The budget is spent: report the loss in the data's precision.
+    if draft_run.status in (_BUDGET_SPENT, _STOPPED_BY_CALLBACK):
+        # The budget is spent, or the validation score stopped improving:
+        # report the loss in the data's precision.
         with one_blas_thread():
             draft_run.loss = float(objective(draft_run.theta)[0])
         return draft_run
@@ -380,7 +470,7 @@ def _finish_in_full_precision(objective, draft, theta, options, progress):
         "maxfun": max(1, options["maxfun"] - draft_run.n_fun),
     }
     start = theta if draft_run.theta is None else draft_run.theta
-    run = _run_lbfgs(objective, start, rest, progress)
+    run = _run_lbfgs(objective, start, rest, progress, monitor)
     run.n_iter += draft_run.n_iter
     run.n_fun += draft_run.n_fun
     run.loss_curve = draft_run.loss_curve + run.loss_curve
@@ -488,6 +578,61 @@ def _check_finite_states(states):
     )
 
 
+def _best_run(runs):
+    """The best validation score, or else the lowest loss."""
+    if runs[0].validation_scores is None:
+        return min(runs, key=lambda run: run.loss)
+    return max(runs, key=lambda run: (run.best_validation, -run.loss))
+
+
+class _ValidationScore:
+    """The score of a parameter vector on held-out sequences.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+    batch : SequenceBatch
+        The held-out sequences, laid out once.
+    y : ndarray
+        Their encoded targets, in the batch's row order.
+    sample_weight : ndarray of shape (n,)
+        Their weights, in the same order.
+    activation : str
+    leak : float or ndarray
+        The units' leak rates, unless the layout learns them.
+    read_out : callable
+        ``read_out(batch, states, params)``, the predictions' raw form.
+    score : callable
+        ``score(outputs, y, sample_weight)``, higher is better, and a number
+        that breaks ties, higher is better.
+    """
+
+    def __init__(
+        self, layout, batch, y, sample_weight, activation, leak, read_out, score
+    ):
+        self.layout = layout
+        self.batch = batch
+        self.y = y
+        self.sample_weight = sample_weight
+        self.activation = activation
+        self.leak = leak
+        self.read_out = read_out
+        self.score = score
+
+    def __call__(self, theta):
+        params = self.layout.unpack(theta.astype(self.batch.inputs.dtype))
+        leak = self.leak
+        if "leak_logits" in params:
+            leak = leak_rates(params["leak_logits"])
+        with np.errstate(over="ignore", invalid="ignore"):
+            states, _ = forward(params, self.batch, self.activation, leak)
+            outputs = self.read_out(self.batch, states, params)
+        if not np.isfinite(states).all():
+            return -np.inf, -np.inf
+        score, tie_break = self.score(outputs, self.y, self.sample_weight)
+        return float(score), float(tie_break)
+
+
 def _orthogonal(n, rng):
     """A random orthogonal matrix (Q of the QR of a Gaussian matrix, signs fixed)."""
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
@@ -530,6 +675,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "mixed_precision": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Count(Integral, 1, None, closed="left")],
     }
 
     _loss = None
@@ -561,6 +709,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         verbose,
         warm_start,
         mixed_precision,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
     ):
         self.n_hidden = n_hidden
         self.activation = activation
@@ -581,6 +732,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.verbose = verbose
         self.warm_start = warm_start
         self.mixed_precision = mixed_precision
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     @abstractmethod
     def _validate_targets(self, y, X, lengths, sample_weight):
@@ -625,6 +779,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         y = self._validate_targets(y, X, lengths, sample_weight)
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
         self._check_target_window(lengths[sample_weight > 0])
+        # Held-out sequences get weight 0 in the loss, which leaves them out.
+        fit_weight, validation_rows = self._hold_out(y, sample_weight)
         time_constants = self._resolve_time_constant(X.shape[1])
         layout = ParameterLayout(
             X.shape[2], self.n_hidden, y.shape[-1], self.learn_time_constant
@@ -632,61 +788,117 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if warm:
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
-        # One start uses the workers for chunks of samples, several for starts.
-        n_jobs = self.n_jobs if len(starts) == 1 else None
         self.time_constant_ = time_constants  # the leak the objective uses
-        objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs)
-        draft = None
-        if self.mixed_precision and X.dtype == np.float64:
-            # Values beyond float32's range become inf; the draft's loss is
-            # then not finite and the float64 run starts from the beginning.
-            with np.errstate(over="ignore"):
-                draft = self._objective(
-                    layout,
-                    X.astype(np.float32),
-                    y.astype(np.float32),
-                    lengths,
-                    sample_weight,
-                    n_jobs,
-                )
-        runs = self._run_starts(objective, draft, starts)
+        objective, draft = self._objectives(
+            layout, X, y, lengths, fit_weight, len(starts)
+        )
+        validation_score = None
+        if validation_rows is not None:
+            score = self._validation_score(
+                layout, X, y, lengths, sample_weight, validation_rows
+            )
+            validation_score = (score, self.n_iter_no_change)
+        sample_weight = fit_weight
+        runs = self._run_starts(objective, draft, starts, validation_score)
         trivial_loss = self._trivial_loss(y, sample_weight)
         if any(run.theta is None for run in runs):
             raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
-        best = min(runs, key=lambda run: run.loss)
-
-        fitted = layout.unpack(best.theta)
-        if self.learn_time_constant:
-            logits = fitted.pop("leak_logits")
-            time_constants = 1 / leak_rates(logits.astype(X.dtype))
-        self.time_constant_ = time_constants.astype(X.dtype)
-        for name, value in fitted.items():
-            setattr(self, name + "_", value.astype(X.dtype))
-        self.n_outputs_ = layout.shapes["output_bias"][0]
-        self.n_iter_ = best.n_iter
-        self.loss_ = best.loss
-        self.loss_curve_ = best.loss_curve
-        self.stop_reason_ = best.stop_reason
-        # Predictions use the fitted activation, whatever set_params says later.
-        self._fitted_activation = self.activation
+        best = _best_run(runs)
+        self._keep(best, layout, time_constants, X.dtype)
         self._warn_about_stop(best)
         self._warn_if_trivial(trivial_loss)
         return self
 
-    def _run_starts(self, objective, draft, starts):
+    def _keep(self, run, layout, time_constants, dtype):
+        """Set the fitted attributes from the kept run."""
+        fitted = layout.unpack(run.theta)
+        if self.learn_time_constant:
+            time_constants = 1 / leak_rates(fitted.pop("leak_logits").astype(dtype))
+        self.time_constant_ = time_constants.astype(dtype)
+        for name, value in fitted.items():
+            setattr(self, name + "_", value.astype(dtype))
+        self.n_outputs_ = layout.shapes["output_bias"][0]
+        self.n_iter_ = run.n_iter
+        self.loss_ = run.loss
+        self.loss_curve_ = run.loss_curve
+        self.stop_reason_ = run.stop_reason
+        self.validation_scores_ = run.validation_scores
+        self.best_validation_score_ = None
+        if run.validation_scores is not None:
+            self.best_validation_score_ = run.best_validation[0]
+        # Predictions use the fitted activation, whatever set_params says later.
+        self._fitted_activation = self.activation
+
+    def _run_starts(self, objective, draft, starts, validation_score):
         """One L-BFGS run (with its float32 draft) from every starting point."""
         options = self._lbfgs_options()
+        minimise = partial(
+            _minimise,
+            objective,
+            draft,
+            options=options,
+            verbose=self.verbose,
+            validation_score=validation_score,
+        )
         if len(starts) == 1 or self.n_jobs in (None, 1):
             runs = []
             for theta in starts:
-                runs.append(_minimise(objective, draft, theta, options, self.verbose))
+                runs.append(minimise(theta))
                 if runs[-1].stopped == "interrupted":
                     break  # Ctrl-C ends the whole fit, not one start
             return runs
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(_minimise)(objective, draft, theta, options, self.verbose)
-            for theta in starts
+            delayed(minimise)(theta) for theta in starts
         )
+
+    def _hold_out(self, y, sample_weight):
+        """With ``early_stopping``, the weights to fit with and the held-out rows.
+
+        The split is stratified by class for a classifier and reproducible
+        under ``random_state``; only samples of positive weight take part.
+        """
+        if not self.early_stopping:
+            return sample_weight, None
+        rows = np.flatnonzero(sample_weight > 0)
+        labels = self._stratification_labels(y)
+        rng = check_random_state(self.random_state)
+        try:
+            fit_rows, validation_rows = train_test_split(
+                rows,
+                test_size=self.validation_fraction,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+                stratify=None if labels is None else labels[rows],
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} cannot split the "
+                f"{len(rows)} samples of positive weight for early stopping: {error}"
+            ) from error
+        fit_weight = sample_weight.copy()
+        fit_weight[validation_rows] = 0
+        return fit_weight, validation_rows
+
+    def _stratification_labels(self, y):
+        """Labels to stratify the early-stopping split by; None for none."""
+        return None
+
+    def _validation_score(self, layout, X, y, lengths, sample_weight, rows):
+        """The score of a parameter vector on the held-out ``rows``."""
+        rows = rows[np.argsort(-lengths[rows], kind="stable")]
+        batch = make_batch(X, lengths, self.n_settle_steps, rows)
+        return _ValidationScore(
+            layout,
+            batch,
+            y[rows],
+            sample_weight[rows],
+            self.activation,
+            self._leak(),
+            *self._validation_read_out(),
+        )
+
+    @abstractmethod
+    def _validation_read_out(self):
+        """``(read_out, score)``: outputs of a batch, and their score against y."""
 
     def _check_warm_start(self, layout):
         """The fitted parameters must have the shapes the new fit needs."""
@@ -783,6 +995,26 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         return [self._initial_theta(layout, seed, time_constants) for seed in seeds]
+
+    def _objectives(self, layout, X, y, lengths, sample_weight, n_starts):
+        """The objective, and its float32 draft for a ``mixed_precision`` fit."""
+        # One start uses the workers for chunks of samples, several for starts.
+        n_jobs = self.n_jobs if n_starts == 1 else None
+        objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs)
+        if not (self.mixed_precision and X.dtype == np.float64):
+            return objective, None
+        # Values beyond float32's range become inf; the draft's loss is then
+        # not finite and the float64 run starts from the beginning.
+        with np.errstate(over="ignore"):
+            draft = self._objective(
+                layout,
+                X.astype(np.float32),
+                y.astype(np.float32),
+                lengths,
+                sample_weight,
+                n_jobs,
+            )
+        return objective, draft
 
     def _objective(self, layout, X, y, lengths, sample_weight, n_jobs):
         """The engine's objective over the distinct weighted samples of the data."""
@@ -912,7 +1144,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         )
         return self.n_settle_steps
 
-    def _predict_rows(self, X, read_out, keep_width=False):
+    def _predict_rows(self, X, read_out, keep_width=False, n_settle_steps=None):
         """Run the fitted net over ``X`` chunk by chunk and gather a read-out.
 
         Parameters
@@ -926,6 +1158,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             Run over all of ``X``'s steps, for read-outs shaped by them. By
             default the steps past the longest sequence, padding for every
             sample, are not computed.
+        n_settle_steps : int, default=None
+            Free steps after the input; None means the ``n_settle_steps``
+            parameter.
 
         Returns
         -------
@@ -934,7 +1169,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         X, lengths = check_sequences(self, X, reset=False)
-        n_settle_steps = self._checked_settle_steps()
+        if n_settle_steps is None:
+            n_settle_steps = self._checked_settle_steps()
         if not keep_width:
             X = X[:, : lengths.max()]
         params = self._fitted_params(X.dtype)

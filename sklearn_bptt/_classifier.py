@@ -1,22 +1,29 @@
 """BPTTAttractorClassifier: classify sequences by the attractor the net settles into."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
+    check_is_fitted,
     column_or_1d,
 )
 
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, exact_sum
 from ._functions import log_softmax, softmax
-from ._validation import check_no_missing_labels
+from ._validation import Count, check_no_missing_labels
 
 
 def _class_proba(states, params):
@@ -37,6 +44,43 @@ def _final_log_proba(batch, states, params):
 def _sample_major_states(batch, states, params):
     """The whole stack, shape (n, L + 1, H)."""
     return states.transpose(1, 0, 2)
+
+
+def _weighted_accuracy(proba, y, sample_weight):
+    """Weighted accuracy against one-hot ``y``, and the mean log-likelihood.
+
+    The log-likelihood of the true classes breaks ties between equal
+    accuracies, which a small validation set has often.
+    """
+    correct = np.argmax(proba, axis=1) == np.argmax(y, axis=1)
+    with np.errstate(divide="ignore"):
+        log_likelihood = np.log(np.sum(proba * y, axis=1))
+    return (
+        np.average(correct, weights=sample_weight),
+        np.average(log_likelihood, weights=sample_weight),
+    )
+
+
+def _free_run_states(batch, states, params):
+    """States from the end of the input through the free steps, (n, S + 1, H)."""
+    return states[batch.n_input_steps :].transpose(1, 0, 2)
+
+
+def _group_end_points(end_points, radius):
+    """Group points closer than ``radius`` (max norm) to a group's first point.
+
+    Returns the groups' first points, ``(k, H)``, and every point's group.
+    """
+    centres, groups = [], np.empty(len(end_points), dtype=int)
+    for i, point in enumerate(end_points):
+        for k, centre in enumerate(centres):
+            if np.abs(point - centre).max() < radius:
+                groups[i] = k
+                break
+        else:
+            groups[i] = len(centres)
+            centres.append(point)
+    return np.array(centres).reshape(-1, end_points.shape[1]), groups
 
 
 @fill_shared_docs
@@ -199,6 +243,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         verbose=0,
         warm_start=False,
         mixed_precision=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
     ):
         super().__init__(
             n_hidden,
@@ -220,6 +267,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             verbose=verbose,
             warm_start=warm_start,
             mixed_precision=mixed_precision,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
         )
         self.class_weight = class_weight
 
@@ -293,6 +343,12 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         frequencies = sample_weight @ y.astype(np.float64) / exact_sum(sample_weight)
         frequencies = frequencies[frequencies > 0]
         return -float(frequencies @ np.log(frequencies))
+
+    def _validation_read_out(self):
+        return _final_proba, _weighted_accuracy
+
+    def _stratification_labels(self, y):
+        return np.argmax(y, axis=1)
 
     def _make_targets(self, y, sample_weight):
         return FinalWindowTargets(
@@ -386,4 +442,83 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         return Bunch(
             hidden_states=states,
             proba=_class_proba(states, self._fitted_params(states.dtype)),
+        )
+
+    def find_attractors(self, X, n_free_steps=200, tol=1e-5):
+        """The fixed points the free-running network reaches from ``X``.
+
+        Every sequence is read, then the network runs ``n_free_steps`` free
+        steps. A run has settled if its last step moved the state by less
+        than ``tol`` (the largest change of a unit's state, divided by its
+        leak rate: the distance to where the units are heading). The end
+        states of settled runs that lie within ``100 * tol`` of each other are
+        one fixed point. The class of a fixed point is the class the network
+        reads out there.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+                (n_samples, n_features)
+            Input sequences, for example the training set.
+        n_free_steps : int, default=200
+            Free steps to run after the input.
+        tol : float, default=1e-5
+            How still a state must be to count as a fixed point.
+
+        Returns
+        -------
+        attractors : :class:`~sklearn.utils.Bunch`
+            With
+
+            - ``fixed_points``, ``(n_fixed_points, n_hidden)``: the states,
+              in order of first appearance in ``X``;
+            - ``classes``, ``(n_fixed_points,)``: the class read out at each;
+            - ``basin``, ``(n_samples,)``: the fixed point each sequence's
+              run ends at, -1 if it had not settled;
+            - ``distance``, ``(n_samples, n_free_steps + 1)``: the distance
+              (Euclidean) from the state to that fixed point after each free
+              step (index 0 is the end of the input), NaN for runs that had
+              not settled;
+            - ``movement``, ``(n_samples,)``: the last step's movement, to
+              compare with ``tol``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_bptt import BPTTAttractorClassifier
+        >>> X = np.random.RandomState(0).normal(size=(60, 6, 1))
+        >>> y = X[:, :, 0].sum(axis=1) > 0
+        >>> clf = BPTTAttractorClassifier(
+        ...     n_hidden=4, n_settle_steps=10, n_target_steps=6,
+        ...     fixed_point_penalty=1.0, random_state=0).fit(X, y)
+        >>> found = clf.find_attractors(X)
+        >>> found.fixed_points.shape[1], found.distance.shape
+        (4, (60, 201))
+        """
+        check_is_fitted(self)
+        validate_parameter_constraints(
+            {
+                "n_free_steps": [Count(Integral, 1, None, closed="left")],
+                "tol": [Interval(Real, 0, None, closed="neither")],
+            },
+            {"n_free_steps": n_free_steps, "tol": tol},
+            caller_name="find_attractors",
+        )
+        runs = self._predict_rows(X, _free_run_states, n_settle_steps=n_free_steps)
+        movement = np.abs((runs[:, -1] - runs[:, -2]) / self._leak()).max(axis=1)
+        settled = movement < tol
+        fixed_points, groups = _group_end_points(runs[settled, -1], 100 * tol)
+        basin = np.full(len(runs), -1)
+        basin[settled] = groups
+        distance = np.full(runs.shape[:2], np.nan)
+        distance[settled] = np.linalg.norm(
+            runs[settled] - fixed_points[groups][:, None, :], axis=2
+        )
+        proba = _class_proba(fixed_points, self._fitted_params(runs.dtype))
+        return Bunch(
+            fixed_points=fixed_points,
+            classes=self.classes_[np.argmax(proba, axis=1)],
+            basin=basin,
+            distance=distance,
+            movement=movement,
         )

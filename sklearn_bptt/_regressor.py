@@ -30,6 +30,20 @@ def _step_outputs(batch, states, params):
     return outputs
 
 
+def _r2_of_targets(outputs, y, sample_weight):
+    """R^2 over every entry of ``y`` that has a target (pooled), weighted.
+
+    Returned twice: as the score and as its own tie-break.
+    """
+    if y.ndim == 2:  # one target per sample and output: R^2 per output, averaged
+        r2 = r2_score(y, outputs, sample_weight=sample_weight)
+    else:
+        targeted = ~np.isnan(y)
+        weights = np.broadcast_to(sample_weight[:, None, None], y.shape)
+        r2 = r2_score(y[targeted], outputs[targeted], sample_weight=weights[targeted])
+    return r2, r2
+
+
 @fill_shared_docs
 class BPTTRegressor(RegressorMixin, BaseBPTT):
     """Recurrent network regressor trained by backpropagation through time.
@@ -176,6 +190,9 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         verbose=0,
         warm_start=False,
         mixed_precision=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
     ):
         super().__init__(
             n_hidden,
@@ -197,6 +214,9 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             verbose=verbose,
             warm_start=warm_start,
             mixed_precision=mixed_precision,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
         )
         self.output = output
 
@@ -304,6 +324,11 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             means = (weights * values).sum(axis=(0, 1)) / weights.sum(axis=(0, 1))
             errors = weights * (values - means) ** 2
             return 0.5 * exact_sum(errors) / exact_sum(weights)
+
+    def _validation_read_out(self):
+        if self.output == "sequence":
+            return _step_outputs, _r2_of_targets
+        return _final_outputs, _r2_of_targets
 
     def _make_targets(self, y, sample_weight):
         if self.output == "sequence":

@@ -40,7 +40,9 @@ def fitted_state(model):
     """Copies of everything fit sets: the attributes that are not parameters."""
     params = model.get_params(deep=False)
     return {
-        name: np.copy(value) for name, value in vars(model).items() if name not in params
+        name: np.copy(value)
+        for name, value in vars(model).items()
+        if name not in params
     }
 
 

@@ -34,11 +34,7 @@ def trend_series(n=120, seed=0):
     """A monthly-like series: trend, a 12-step season and noise."""
     steps = np.arange(n)
     rng = np.random.RandomState(seed)
-    return (
-        0.05 * steps
-        + np.sin(2 * np.pi * steps / 12)
-        + rng.normal(scale=0.1, size=n)
-    )
+    return 0.05 * steps + np.sin(2 * np.pi * steps / 12) + rng.normal(scale=0.1, size=n)
 
 
 def quiet_fit(estimator, X, y, **fit_params):
@@ -108,9 +104,7 @@ def test_relative_inputs_make_forecasts_shift_with_the_series():
     # Relative to the last value, a model sees no level: raising the whole
     # series by 100 raises every forecast by exactly 100.
     X, y = make_sliding_windows(trend_series(60), window=6, horizon=[1, 4])
-    model = RelativeToLastValue(
-        make_pipeline(SequenceStandardScaler(), small_bptt())
-    )
+    model = RelativeToLastValue(make_pipeline(SequenceStandardScaler(), small_bptt()))
     quiet_fit(model, X, y)
     assert_allclose(model.predict(X + 100.0), model.predict(X) + 100.0)
 

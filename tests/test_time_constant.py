@@ -110,13 +110,18 @@ def test_spread_time_constants_range_from_one_step_to_the_sequence():
     model = BPTTRegressor(n_hidden=5, max_iter=2, time_constant="spread")
     with pytest.warns(Warning):
         model.fit(X, y)
-    np.testing.assert_allclose(model.time_constant_, [1, 40**0.25, 40**0.5, 40**0.75, 40])
+    np.testing.assert_allclose(
+        model.time_constant_, [1, 40**0.25, 40**0.5, 40**0.75, 40]
+    )
 
 
 def test_learned_time_constants_move_and_stay_above_one():
     X, y = make_temporal_order(200, 20, random_state=1)
     model = BPTTAttractorClassifier(
-        n_hidden=6, time_constant="spread", learn_time_constant=True, max_iter=60,
+        n_hidden=6,
+        time_constant="spread",
+        learn_time_constant=True,
+        max_iter=60,
         random_state=0,
     )
     with pytest.warns(Warning):

@@ -1,0 +1,144 @@
+"""Early stopping: a held-out share of the training sequences decides when to stop."""
+
+import warnings
+from unittest import mock
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
+
+import sklearn_bptt._base
+from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+
+rng = np.random.RandomState(0)
+X = rng.normal(size=(120, 6, 1))
+y_sum = X[:, :, 0].sum(axis=1)
+labels = np.where(y_sum > 0, "up", "down")
+
+
+def fit(estimator, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y, **kwargs)
+
+
+class SplitSpy:
+    """Calls train_test_split and remembers its arguments and result."""
+
+    def __call__(self, rows, **kwargs):
+        self.rows, self.kwargs = rows, kwargs
+        self.result = train_test_split(rows, **kwargs)
+        return self.result
+
+
+def held_out_rows(estimator, y, stratify=None):
+    """The rows the estimator holds out, drawn as its docstring says."""
+    rows = np.arange(len(y))
+    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    return train_test_split(
+        rows,
+        test_size=estimator.validation_fraction,
+        random_state=seed,
+        stratify=stratify,
+    )[1]
+
+
+CASES = {
+    "classifier": (BPTTAttractorClassifier(n_hidden=6), labels),
+    "regressor": (BPTTRegressor(n_hidden=6, n_iter_no_change=5), y_sum),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_kept_parameters_score_best_on_the_held_out_rows(case):
+    estimator, y = CASES[case]
+    model = fit(clone(estimator).set_params(early_stopping=True, random_state=3), X, y)
+    rows = held_out_rows(model, y, stratify=y if case == "classifier" else None)
+    assert model.best_validation_score_ == pytest.approx(model.score(X[rows], y[rows]))
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.stop_reason_.startswith("EARLY STOPPING")
+    best_iteration = int(model.stop_reason_.rsplit(" ", 1)[1].rstrip(")"))
+    assert model.validation_scores_[best_iteration - 1] == model.best_validation_score_
+    assert model.n_iter_ - best_iteration == model.n_iter_no_change
+
+
+def test_the_kept_parameters_are_those_of_the_best_iteration():
+    """Refitting for exactly as many iterations as the best one gives the model."""
+    params = {"n_hidden": 5, "random_state": 1, "mixed_precision": False}
+    model = fit(
+        BPTTRegressor(early_stopping=True, n_iter_no_change=5, **params), X, y_sum
+    )
+    # The same split, without stopping early: iterations up to the best one
+    # are the same, so the best iterate is the same point.
+    best_iteration = int(np.argmax(model.validation_scores_)) + 1
+    rows = held_out_rows(model, y_sum)
+    weight = np.ones(len(X))
+    weight[rows] = 0
+    reference = fit(
+        BPTTRegressor(max_iter=best_iteration, **params), X, y_sum, sample_weight=weight
+    )
+    np.testing.assert_allclose(model.recurrent_weights_, reference.recurrent_weights_)
+    np.testing.assert_allclose(model.output_weights_, reference.output_weights_)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_early_stopping_is_deterministic_under_random_state(case):
+    estimator, y = CASES[case]
+    estimator = clone(estimator).set_params(early_stopping=True)
+    first = fit(clone(estimator).set_params(random_state=5), X, y)
+    second = fit(clone(estimator).set_params(random_state=5), X, y)
+    np.testing.assert_array_equal(first.recurrent_weights_, second.recurrent_weights_)
+    assert first.validation_scores_ == second.validation_scores_
+    other = fit(clone(estimator).set_params(random_state=6), X, y)
+    assert other.validation_scores_ != first.validation_scores_
+
+
+def test_the_classifier_splits_stratified_by_class():
+    skewed = np.r_[np.zeros(100, dtype=int), np.ones(20, dtype=int)]
+    split = SplitSpy()
+    with mock.patch.object(sklearn_bptt._base, "train_test_split", split):
+        fit(
+            BPTTAttractorClassifier(
+                n_hidden=3, max_iter=3, early_stopping=True, validation_fraction=0.25
+            ),
+            X,
+            skewed,
+        )
+    np.testing.assert_array_equal(split.kwargs["stratify"], skewed[split.rows])
+    assert np.bincount(skewed[split.result[1]]).tolist() == [25, 5]
+
+
+def test_zero_weight_samples_are_never_held_out():
+    weight = np.r_[np.zeros(60), np.ones(60)]
+    split = SplitSpy()
+    with mock.patch.object(sklearn_bptt._base, "train_test_split", split):
+        fit(
+            BPTTRegressor(n_hidden=3, max_iter=3, early_stopping=True),
+            X,
+            y_sum,
+            sample_weight=weight,
+        )
+    assert set(split.result[1]) <= set(range(60, 120))
+
+
+@pytest.mark.parametrize("fraction", [0, 1, -0.1, 1.5, "half"])
+def test_bad_validation_fraction_is_rejected(fraction):
+    with pytest.raises(InvalidParameterError, match="validation_fraction"):
+        BPTTRegressor(early_stopping=True, validation_fraction=fraction).fit(X, y_sum)
+
+
+def test_a_split_that_cannot_be_made_names_validation_fraction():
+    few = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match=r"validation_fraction=0.1 cannot split"):
+        BPTTAttractorClassifier(early_stopping=True).fit(X[:6], few)
+
+
+def test_without_early_stopping_there_are_no_validation_scores():
+    model = fit(BPTTRegressor(n_hidden=3, max_iter=3), X, y_sum)
+    assert model.validation_scores_ is None
+    assert model.best_validation_score_ is None
