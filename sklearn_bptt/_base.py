@@ -60,9 +60,9 @@ SHARED_DOCS = {
         gives every unit ``max(1, n_timesteps / {steps_per_time_constant})``:
         long sequences get slow units, whose state and gradient last across
         the sequence. ``"spread"`` spreads the units' time constants
-        geometrically from 1 to ``n_timesteps``, so that some units follow
-        the input step by step while others hold it over the whole sequence.
-        The values used are ``time_constant_``.
+        geometrically from a fifth of that value to five times it (none below
+        1), so that some units follow the input closely while others hold it
+        across the whole sequence. The values used are ``time_constant_``.
 
     learn_time_constant : bool, default=False
         Learn every unit's time constant, starting from ``time_constant``:
@@ -554,6 +554,9 @@ def _check_time_constants(time_constant, n_hidden):
     return values
 
 
+# time_constant="spread" ranges from "auto" / SPREAD to "auto" * SPREAD.
+SPREAD = 5.0
+
 # A learned time constant starts at least this far above 1: the plain unit,
 # time constant 1, is the limit of infinite logits.
 _MIN_START_EXCESS = 1e-2
@@ -1041,10 +1044,15 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     def _resolve_time_constant(self, n_timesteps):
         """Every unit's time constant to fit with (or to start from, if learned)."""
         value = self.time_constant
-        if isinstance(value, str) and value == "auto":
-            value = max(1.0, n_timesteps / self._steps_per_time_constant)
-        elif isinstance(value, str) and value == "spread":
-            return np.geomspace(1.0, max(1.0, n_timesteps), self.n_hidden)
+        if isinstance(value, str):
+            auto = max(1.0, n_timesteps / self._steps_per_time_constant)
+            if value == "auto":
+                return np.full(self.n_hidden, auto)
+            # "spread": geometric about the "auto" value. From 1 instead, fast
+            # plain units drove the first-value task into chaotic dynamics
+            # whose loss L-BFGS could not descend (R^2 0.41 on one seed).
+            spread = np.geomspace(auto / SPREAD, auto * SPREAD, self.n_hidden)
+            return np.maximum(spread, 1.0)
         return _check_time_constants(value, self.n_hidden)
 
     def _leak(self):

@@ -104,15 +104,21 @@ def test_one_time_constant_per_unit_follows_the_equation():
     )
 
 
-def test_spread_time_constants_range_from_one_step_to_the_sequence():
+def test_spread_time_constants_range_about_the_auto_value():
+    """Geometric from a fifth of "auto" to five times it, none below 1."""
     rng = np.random.RandomState(3)
     X, y = rng.normal(size=(30, 40, 1)), rng.normal(size=30)
     model = BPTTRegressor(n_hidden=5, max_iter=2, time_constant="spread")
     with pytest.warns(Warning):
         model.fit(X, y)
+    auto = 40 / 5
     np.testing.assert_allclose(
-        model.time_constant_, [1, 40**0.25, 40**0.5, 40**0.75, 40]
+        model.time_constant_, [1.6, auto / 5**0.5, auto, auto * 5**0.5, 40]
     )
+    short = BPTTRegressor(n_hidden=3, max_iter=2, time_constant="spread")
+    with pytest.warns(Warning):
+        short.fit(X[:, :10], y)
+    np.testing.assert_allclose(short.time_constant_, [1, 2, 10])
 
 
 def test_learned_time_constants_move_and_stay_above_one():
@@ -126,9 +132,9 @@ def test_learned_time_constants_move_and_stay_above_one():
     )
     with pytest.warns(Warning):
         model.fit(X, y)
-    start = np.geomspace(1, 20, 6)
+    start = np.maximum(np.geomspace(10 / 5, 10 * 5, 6), 1.01)
     assert np.all(model.time_constant_ > 1)
-    assert np.abs(model.time_constant_ - np.maximum(start, 1.01)).max() > 0.1
+    assert np.abs(model.time_constant_ - start).max() > 0.1
 
 
 @pytest.mark.parametrize(
