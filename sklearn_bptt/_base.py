@@ -69,9 +69,15 @@ SHARED_DOCS = {
         its leak rate ``1 / time_constant_`` is the logistic function of a
         parameter in the vector L-BFGS optimises, so it stays above 1.
 
+    settle_time_constant : float >= 1 or None, default={settle_time_constant_default}
+        Time constant of every unit during the settle steps; None keeps each
+        unit's own. 1 makes the free run a plain recurrent net: units that
+        integrate the input slowly then settle within a few steps, so the
+        trained settle steps reach the state the network would stay in.
+
 """,
     "fixed_point_parameter": """\
-    fixed_point_penalty : float, default={fixed_point_default}
+    fixed_point_penalty : float, default={fixed_point_penalty_default}
         Strength of a penalty on the hidden state's movement over the target
         window: the weighted mean of ``||f(a_t) - h_{t-1}||^2``, the squared
         distance from each state to the one its units move towards. With
@@ -195,16 +201,17 @@ def fill_shared_docs(cls):
     """Class decorator: replace ``{name}`` placeholders with ``SHARED_DOCS``.
 
     ``{steps_per_time_constant}`` in the shared text becomes the class's own
-    ratio for ``time_constant="auto"``.
+    ratio for ``time_constant="auto"``, and ``{<parameter>_default}`` the
+    class's default of that parameter.
     """
+    defaults = inspect.signature(cls).parameters
     for name, text in SHARED_DOCS.items():
         text = text.replace(
             "{steps_per_time_constant}", str(cls._steps_per_time_constant)
         )
-        text = text.replace(
-            "{fixed_point_default}",
-            str(inspect.signature(cls).parameters["fixed_point_penalty"].default),
-        )
+        for parameter in ("fixed_point_penalty", "settle_time_constant"):
+            default = str(defaults[parameter].default)
+            text = text.replace(f"{{{parameter}_default}}", default)
         cls.__doc__ = cls.__doc__.replace(f"    {{{name}}}\n", text)
     return cls
 
@@ -603,6 +610,8 @@ class _ValidationScore:
     activation : str
     leak : float or ndarray
         The units' leak rates, unless the layout learns them.
+    settle_leak : float or None
+        The settle steps' leak rate, None for the units' own.
     read_out : callable
         ``read_out(batch, states, params)``, the predictions' raw form.
     score : callable
@@ -611,7 +620,16 @@ class _ValidationScore:
     """
 
     def __init__(
-        self, layout, batch, y, sample_weight, activation, leak, read_out, score
+        self,
+        layout,
+        batch,
+        y,
+        sample_weight,
+        activation,
+        leak,
+        settle_leak,
+        read_out,
+        score,
     ):
         self.layout = layout
         self.batch = batch
@@ -619,6 +637,7 @@ class _ValidationScore:
         self.sample_weight = sample_weight
         self.activation = activation
         self.leak = leak
+        self.settle_leak = settle_leak
         self.read_out = read_out
         self.score = score
 
@@ -628,7 +647,9 @@ class _ValidationScore:
         if "leak_logits" in params:
             leak = leak_rates(params["leak_logits"])
         with np.errstate(over="ignore", invalid="ignore"):
-            states, _ = forward(params, self.batch, self.activation, leak)
+            states, _ = forward(
+                params, self.batch, self.activation, leak, settle_leak=self.settle_leak
+            )
             outputs = self.read_out(self.batch, states, params)
         if not np.isfinite(states).all():
             return -np.inf, -np.inf
@@ -658,6 +679,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             "array-like",
         ],
         "learn_time_constant": ["boolean"],
+        "settle_time_constant": [Interval(Real, 1, None, closed="left"), None],
         "n_settle_steps": [Count(Integral, 0, None, closed="left")],
         "n_target_steps": [Count(Integral, 1, None, closed="left")],
         "fixed_point_penalty": [Interval(Real, 0, None, closed="left")],
@@ -697,6 +719,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         activation,
         time_constant,
         learn_time_constant,
+        settle_time_constant,
         n_settle_steps,
         n_target_steps,
         fixed_point_penalty,
@@ -720,6 +743,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.activation = activation
         self.time_constant = time_constant
         self.learn_time_constant = learn_time_constant
+        self.settle_time_constant = settle_time_constant
         self.n_settle_steps = n_settle_steps
         self.n_target_steps = n_target_steps
         self.fixed_point_penalty = fixed_point_penalty
@@ -791,7 +815,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if warm:
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
-        self.time_constant_ = time_constants  # the leak the objective uses
+        # The leak rates the objective uses.
+        self.time_constant_ = time_constants
+        self._fitted_settle_time_constant = self.settle_time_constant
         objective, draft = self._objectives(
             layout, X, y, lengths, fit_weight, len(starts)
         )
@@ -896,6 +922,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             sample_weight[rows],
             self.activation,
             self._leak(),
+            self._settle_leak(),
             *self._validation_read_out(),
         )
 
@@ -1039,6 +1066,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             n_jobs,
             self._leak(),
             self.fixed_point_penalty,
+            self._settle_leak(),
         )
 
     def _resolve_time_constant(self, n_timesteps):
@@ -1054,6 +1082,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             spread = np.geomspace(auto / SPREAD, auto * SPREAD, self.n_hidden)
             return np.maximum(spread, 1.0)
         return _check_time_constants(value, self.n_hidden)
+
+    def _settle_leak(self):
+        """Leak rate of the settle steps, or None for the units' own."""
+        if self._fitted_settle_time_constant is None:
+            return None
+        return 1.0 / self._fitted_settle_time_constant
 
     def _leak(self):
         """Leak rate of the fitted units: the engine's form of ``time_constant_``.
@@ -1140,7 +1174,13 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
     def _forward(self, params, batch):
         """The fitted net's stack of states over ``batch``."""
-        states, _ = forward(params, batch, self._fitted_activation, self._leak())
+        states, _ = forward(
+            params,
+            batch,
+            self._fitted_activation,
+            self._leak(),
+            settle_leak=self._settle_leak(),
+        )
         return states
 
     def _checked_settle_steps(self):

@@ -227,6 +227,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         activation="tanh",
         time_constant="auto",
         learn_time_constant=False,
+        settle_time_constant=None,
         n_settle_steps=0,
         n_target_steps=1,
         fixed_point_penalty=0.0,
@@ -252,6 +253,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             activation=activation,
             time_constant=time_constant,
             learn_time_constant=learn_time_constant,
+            settle_time_constant=settle_time_constant,
             n_settle_steps=n_settle_steps,
             n_target_steps=n_target_steps,
             fixed_point_penalty=fixed_point_penalty,
@@ -505,7 +507,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             caller_name="find_attractors",
         )
         runs = self._predict_rows(X, _free_run_states, n_settle_steps=n_free_steps)
-        movement = np.abs((runs[:, -1] - runs[:, -2]) / self._leak()).max(axis=1)
+        leak = self._leak() if self._settle_leak() is None else self._settle_leak()
+        movement = np.abs((runs[:, -1] - runs[:, -2]) / leak).max(axis=1)
         settled = movement < tol
         fixed_points, groups = _group_end_points(runs[settled, -1], 100 * tol)
         basin = np.full(len(runs), -1)

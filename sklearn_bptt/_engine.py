@@ -402,7 +402,7 @@ def leak_logits(time_constants):
     return -np.log(np.asarray(time_constants, dtype=float) - 1)
 
 
-def forward(params, batch, activation, leak=1.0, workspace=None):
+def forward(params, batch, activation, leak=1.0, workspace=None, settle_leak=None):
     """Run the net over the batch and return the stacks of states and activations.
 
     A unit with leak rate ``leak`` (``1 / time_constant``) moves only that
@@ -421,6 +421,8 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
         Leak rate, in (0, 1], of all units or of each.
     workspace : Workspace, default=None
         Where to take the stacks from; None allocates new ones.
+    settle_leak : float or ndarray of shape (H,), default=None
+        Leak rate during the settle steps; None means ``leak``.
 
     Returns
     -------
@@ -438,7 +440,9 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     shape = (batch.n_steps + 1, n, len(hidden_bias))
     states = workspace.array("states", shape, batch.inputs.dtype)
     states[0] = params["initial_state"]
-    leaky = np.any(leak != 1)
+    if settle_leak is None:
+        settle_leak = leak
+    leaky = np.any(leak != 1) or np.any(settle_leak != 1)
     if leaky:
         # Shares its memory with the deltas of the backward pass, which
         # overwrite it step by step.
@@ -456,7 +460,6 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
     )
     activations[T:] = hidden_bias  # settle steps: no input
     activate = ACTIVATIONS[activation]
-    kept = 1 - leak  # share of its state a leaky unit keeps at every step
     scratch = np.empty_like(states[0])
     for t in range(1, batch.n_steps + 1):
         k = batch.running(t)
@@ -465,8 +468,10 @@ def forward(params, batch, activation, leak=1.0, workspace=None):
         activation_t += scratch[:k]
         activate(activation_t)
         if leaky:
-            np.multiply(states[t - 1, :k], kept, out=states[t, :k])
-            np.multiply(activation_t, leak, out=scratch[:k])
+            leak_t = leak if t <= T else settle_leak
+            # 1 - leak_t: the share of its state a leaky unit keeps.
+            np.multiply(states[t - 1, :k], 1 - leak_t, out=states[t, :k])
+            np.multiply(activation_t, leak_t, out=scratch[:k])
             states[t, :k] += scratch[:k]
         if k < n:
             states[t, k:] = states[t - 1, k:]
@@ -485,6 +490,7 @@ def backward(
     leak=1.0,
     workspace=None,
     d_leak=None,
+    settle_leak=None,
 ):
     """Peel the stack from the last step to the first, filling ``grads``.
 
@@ -511,19 +517,25 @@ def backward(
         Where to take the stack of deltas from; None allocates a new one.
     d_leak : ndarray of shape (H,), default=None
         Where to write the gradient with respect to each unit's leak rate,
-        if it is wanted.
+        if it is wanted (through the steps that use ``leak``).
+    settle_leak : float or ndarray of shape (H,), default=None
+        Leak rate during the settle steps, as in :func:`forward`.
     """
     T, n, n_columns = batch.inputs.shape  # the features and the constant 1
     n_hidden = states.shape[2]
     # A leaky unit's pre-activation reaches its state scaled by leak. The
     # factor goes into the carried weights here and into the weight gradients
     # after the loop, not into every step.
-    leaky = np.any(leak != 1)
-    kept = 1 - leak
-    transposed_recurrent = params["recurrent_weights"].T
-    if leaky:
-        # Row j of the transposed weights carries unit j's delta.
-        transposed_recurrent = np.reshape(leak, (-1, 1)) * transposed_recurrent
+    own_settle_leak = settle_leak is not None
+    if not own_settle_leak:
+        settle_leak = leak
+    leaky = np.any(leak != 1) or np.any(settle_leak != 1)
+    # Row j of the transposed weights carries unit j's delta.
+    transposed = params["recurrent_weights"].T
+    carried = {  # step kind -> (weights that carry deltas back, share kept)
+        "input": (np.reshape(leak, (-1, 1)) * transposed, 1 - leak),
+        "settle": (np.reshape(settle_leak, (-1, 1)) * transposed, 1 - settle_leak),
+    }
     # deltas[t - 1] = d loss / d pre-activation at step t, divided by leak,
     # computed one step at a time while the step's slice is in cache. For
     # leaky units the activations live in the same stack and are overwritten
@@ -544,7 +556,8 @@ def backward(
             d_state += d_target_states[next_target]
             next_target -= 1
         k = batch.running(t)
-        if d_leak is not None:  # d_state is now the whole d loss / d h_t
+        if d_leak is not None and (t <= T or not own_settle_leak):
+            # d_state is now the whole d loss / d h_t.
             np.subtract(states[t, :k], states[t - 1, :k], out=scratch[:k])
             scratch[:k] *= d_state[:k]
             leak_terms[:k] += scratch[:k]
@@ -554,12 +567,17 @@ def backward(
         if k < n:
             deltas[t - 1, k:] = 0  # frozen rows: no step, no gradient
         # Carry to step t - 1; a frozen row passes its gradient on unchanged.
+        weights, kept = carried["input" if t <= T else "settle"]
         if leaky:  # a leaky unit also keeps part of its own state
-            np.matmul(delta, transposed_recurrent, out=scratch[:k])
+            np.matmul(delta, weights, out=scratch[:k])
             d_state[:k] *= kept
             d_state[:k] += scratch[:k]
         else:
-            np.matmul(delta, transposed_recurrent, out=d_state[:k])
+            np.matmul(delta, weights, out=d_state[:k])
+    if own_settle_leak and batch.n_settle_steps:
+        # The settle steps' deltas take their own leak rate instead of the
+        # one every delta is multiplied by below.
+        deltas[T:] *= settle_leak / leak
     # Shared weights: the sum over steps of each copy's gradient, one product each.
     flat_deltas = deltas.reshape(-1, n_hidden)
     np.matmul(
@@ -589,7 +607,7 @@ def backward(
         d_leak /= leak
 
 
-def fixed_point_term(states, targets, leak, strength):
+def fixed_point_term(states, targets, leak, strength, settle=None):
     """How far the states in the target window are from a fixed point.
 
     ``strength`` times the weighted mean, over the window's (step, sample)
@@ -607,6 +625,9 @@ def fixed_point_term(states, targets, leak, strength):
         every (step, sample) pair.
     leak : float or ndarray of shape (H,)
     strength : float
+    settle : tuple, default=None
+        ``(n_input_steps, settle_leak)`` when the settle steps have a leak
+        rate of their own.
 
     Returns
     -------
@@ -616,10 +637,16 @@ def fixed_point_term(states, targets, leak, strength):
     d_states : ndarray of shape (p, n, H)
         Its gradient with respect to the states at those steps.
     d_leak : ndarray of shape (H,)
-        Its derivative with respect to each unit's leak rate, states held fixed.
+        Its derivative with respect to each unit's leak rate (``leak``, not
+        the settle steps' own), states held fixed.
     """
     window = targets.steps
     pair_weights = targets.weights.sum(axis=2, keepdims=True)  # (m, n, 1)
+    uses_leak = np.ones((len(window), 1, 1), dtype=bool)
+    if settle is not None:
+        n_input_steps, settle_leak = settle
+        uses_leak = (window <= n_input_steps)[:, None, None]
+        leak = np.where(uses_leak, np.reshape(leak, -1), np.reshape(settle_leak, -1))
     velocity = (states[window] - states[window - 1]) / leak
     weighted = strength * pair_weights * velocity
     value = float(np.vdot(weighted, velocity))
@@ -628,7 +655,7 @@ def fixed_point_term(states, targets, leak, strength):
     d_velocity = 2 * weighted / leak
     np.add.at(d_states, np.searchsorted(steps, window), d_velocity)
     np.add.at(d_states, np.searchsorted(steps, window - 1), -d_velocity)
-    d_leak = -np.einsum("mnh,mnh->h", d_velocity, velocity)
+    d_leak = -np.einsum("mnh,mnh->h", uses_leak * d_velocity, velocity)
     return value, steps, d_states, d_leak
 
 
@@ -651,6 +678,7 @@ def data_loss_and_gradient(
     leak=1.0,
     workspace=None,
     fixed_point=0.0,
+    settle_leak=None,
 ):
     """Loss of the batch's targets and its gradient with respect to every parameter.
 
@@ -672,6 +700,8 @@ def data_loss_and_gradient(
         Reusable stacks.
     fixed_point : float, default=0.0
         Strength of :func:`fixed_point_term` over the targets' window.
+    settle_leak : float or ndarray of shape (H,), default=None
+        Leak rate of the settle steps, if not ``leak`` (see :func:`forward`).
 
     Returns
     -------
@@ -680,7 +710,9 @@ def data_loss_and_gradient(
     learned_leaks = "leak_logits" in params
     if learned_leaks:
         leak = leak_rates(params["leak_logits"])
-    states, activations = forward(params, batch, activation, leak, workspace)
+    states, activations = forward(
+        params, batch, activation, leak, workspace, settle_leak
+    )
     target_states = states[targets.steps]
     output_weights = params["output_weights"]
     outputs = target_states @ output_weights
@@ -700,8 +732,9 @@ def data_loss_and_gradient(
     d_target_states = d_outputs @ output_weights.T
     state_steps = targets.steps
     if fixed_point:
+        settle = None if settle_leak is None else (batch.n_input_steps, settle_leak)
         value, steps, d_states, d_leak_direct = fixed_point_term(
-            states, targets, leak, fixed_point
+            states, targets, leak, fixed_point, settle
         )
         loss_value += value
         state_steps, d_target_states = _merge_state_gradients(
@@ -719,6 +752,7 @@ def data_loss_and_gradient(
         leak,
         workspace,
         grads["leak_logits"] if learned_leaks else None,
+        settle_leak,
     )
     if learned_leaks:
         if fixed_point:
@@ -773,6 +807,8 @@ class Objective:
     fixed_point : float, default=0.0
         Strength of the fixed-point term over the target window (see
         :func:`fixed_point_term`); final-window targets only.
+    settle_leak : float or ndarray of shape (H,), default=None
+        Leak rate of the settle steps; None means the units' own.
     """
 
     def __init__(
@@ -790,6 +826,7 @@ class Objective:
         n_jobs=None,
         leak=1.0,
         fixed_point=0.0,
+        settle_leak=None,
     ):
         self.layout = layout
         self.X = X
@@ -804,6 +841,7 @@ class Objective:
         self.n_jobs = n_jobs
         self.leak = leak
         self.fixed_point = fixed_point
+        self.settle_leak = settle_leak
         self.dtype = X.dtype
         # Small data is laid out once; large data chunk by chunk on every call,
         # so that no second copy of it is held.
@@ -842,6 +880,7 @@ class Objective:
                     self.leak,
                     workspace,
                     self.fixed_point,
+                    self.settle_leak,
                 )
         finally:
             self._workspaces.append(workspace)

@@ -49,6 +49,7 @@ def make_problem(
     leak=1.0,
     seed=0,
     fixed_point=0.0,
+    settle_leak=None,
 ):
     """A small random problem and a random parameter vector."""
     rng = np.random.RandomState(seed)
@@ -100,6 +101,7 @@ def make_problem(
         free=free,
         leak=1.0 if learned else leak,
         fixed_point=fixed_point,
+        settle_leak=settle_leak,
     )
     theta = rng.normal(scale=0.7, size=layout.size)
     return objective, theta, free
@@ -273,3 +275,26 @@ def test_fixed_point_term_is_the_weighted_squared_velocity():
     )
     np.testing.assert_allclose(with_term(theta)[0] - objective(theta)[0], value)
     assert value > 0
+
+
+@pytest.mark.parametrize("fixed_point", [0.0, 0.7], ids=["plain_loss", "fixed_point"])
+@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
+@pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
+@pytest.mark.parametrize("target_mode", ["settle", "window", "settle_window"])
+@pytest.mark.parametrize("settle_leak", [1.0, np.array([0.5, 1.0, 0.2])])
+def test_settle_steps_with_their_own_leak_gradient(
+    settle_leak, target_mode, padded, leak, fixed_point
+):
+    """Settle steps that leak at their own rate (plain units, or per unit)."""
+    objective, theta, free = make_problem(
+        "tanh",
+        target_mode,
+        "cross_entropy",
+        padded,
+        False,
+        True,
+        leak,
+        fixed_point=fixed_point,
+        settle_leak=settle_leak,
+    )
+    assert_gradient_matches(objective, theta, free)
