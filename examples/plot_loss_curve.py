@@ -9,9 +9,11 @@ Schmidhuber (1997) and plots those curves.
 
 In the adding problem each step carries a random value and a marker; the
 target is the sum of the two marked values, one in each half of a
-30-step sequence (:func:`~sklearn_bptt.datasets.make_adding_problem`). A
-network that has not found the markers can do no better than predict the
-mean target, and its loss then sits at half the variance of the target.
+30-step sequence (the easier form of Le, Jaitly and Hinton, 2015:
+:func:`~sklearn_bptt.datasets.make_adding_problem` with
+``variant="le2015"``). A network that has not found the markers can do no
+better than predict the mean target, and its loss then sits at half the
+variance of the target.
 """
 
 # %%
@@ -30,8 +32,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn_bptt import BPTTRegressor
 from sklearn_bptt.datasets import make_adding_problem
 
-X_train, y_train = make_adding_problem(n_samples=400, n_timesteps=30, random_state=0)
-X_test, y_test = make_adding_problem(n_samples=500, n_timesteps=30, random_state=1)
+X_train, y_train = make_adding_problem(400, 30, variant="le2015", random_state=0)
+X_test, y_test = make_adding_problem(500, 30, variant="le2015", random_state=1)
 baseline = y_train.var() / 2  # the loss of always predicting the mean
 
 
@@ -77,3 +79,17 @@ for ax in axes:
 axes[0].set_ylabel("training loss (squared error / 2 + penalty)")
 fig.tight_layout()
 plt.show()
+
+# %%
+# Watching a fit as it runs
+# -------------------------
+# ``verbose=1`` prints about twenty lines per fit: the iteration out of
+# ``max_iter``, the loss, the precision of the phase (a ``mixed_precision``
+# fit runs in float32 first, then in float64, with one count throughout) and
+# the time so far; the last line says why the fit stopped, which
+# ``stop_reason_`` keeps.
+model = BPTTRegressor(n_hidden=4, max_iter=300, verbose=1, random_state=0)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    model.fit(X_train, y_train)
+print(model.stop_reason_)

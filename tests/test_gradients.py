@@ -130,7 +130,7 @@ def assert_gradient_matches(objective, theta, free):
     assert relative_error.max() < 1e-6, relative_error.max()
 
 
-@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
+@pytest.mark.parametrize("leak", [1.0, 0.3], ids=["plain", "leaky"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
 @pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
@@ -145,7 +145,7 @@ def test_squared_error_gradient(
     assert_gradient_matches(objective, theta, free)
 
 
-@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
+@pytest.mark.parametrize("leak", [1.0, 0.3], ids=["plain", "leaky"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
 @pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
@@ -158,6 +158,33 @@ def test_cross_entropy_gradient(
         activation, target_mode, "cross_entropy", padded, constrained, weighted, leak
     )
     assert_gradient_matches(objective, theta, free)
+
+
+@pytest.mark.parametrize("leak", ["per_unit", "learned"])
+@pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
+@pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
+@pytest.mark.parametrize("target_mode", list(TARGET_MODES))
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_per_unit_and_learned_time_constant_gradient(
+    activation, target_mode, padded, constrained, leak
+):
+    """One leak rate per unit, fixed or learned, in every target mode (weighted)."""
+    loss = "squared_error" if target_mode == "sequence" else "cross_entropy"
+    objective, theta, free = make_problem(
+        activation, target_mode, loss, padded, constrained, True, LEAKS[leak]
+    )
+    assert_gradient_matches(objective, theta, free)
+    if target_mode != "sequence":
+        objective, theta, free = make_problem(
+            activation,
+            target_mode,
+            "squared_error",
+            padded,
+            constrained,
+            True,
+            LEAKS[leak],
+        )
+        assert_gradient_matches(objective, theta, free)
 
 
 def test_finite_differences_detect_a_wrong_gradient():
