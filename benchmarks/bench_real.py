@@ -56,7 +56,10 @@ Run from the repository root (needs ``pip install -e .[bench]`` for aeon)::
 ``--param NAME=VALUE`` goes to our estimator's ``set_params`` (a name with
 ``__``, such as ``sequencestandardscaler__with_std=False``, goes to the
 pipeline as it is); a parameter that only one of the two estimators has is
-used where it exists. Fits run one after another in this process.
+used where it exists. Fits run one after another in this process. The
+first lines printed say which ``sklearn_bptt`` was imported: an editable
+install of another checkout wins over a worktree's own copy unless
+``PYTHONPATH`` names the worktree.
 """
 
 import argparse
@@ -403,6 +406,8 @@ def main():
     import aeon
     import sklearn
 
+    import sklearn_bptt
+
     changed = dict(params)
     if args.max_iter is not None:
         changed["max_iter"] = args.max_iter
@@ -413,6 +418,7 @@ def main():
         f"aeon {aeon.__version__}, scikit-learn {sklearn.__version__}, "
         f"numpy {np.__version__}"
     )
+    print(f"sklearn_bptt from {sklearn_bptt.__file__}")
     print(
         "preprocessing: SequenceStandardScaler for every model (every channel to "
         "mean 0, std 1 over all real training steps); baselines: NaN padding -> 0, "
