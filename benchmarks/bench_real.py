@@ -1,0 +1,447 @@
+"""Real data: the default estimators against what a data scientist already has.
+
+Small real data sets that ship inside the ``aeon`` package (read from the
+installed package, no network), each with its official train / test split:
+
+Classification (accuracy):
+
+- ``OSULeaf``: leaf outlines, 6 classes, 427 steps [200 / 242].
+- ``ACSF1``: power consumption of appliances, 10 classes, 1460 steps
+  [100 / 100].
+- ``PickupGestureWiimoteZ``: accelerometer gestures, 10 classes, 29 to 361
+  steps (unequal lengths) [50 / 50].
+- ``UnitTest``: a 2-class toy subset of Chinatown, 24 steps [20 / 22].
+
+Regression (RMSE):
+
+- ``Covid3Month``: daily cases over 84 days, the target the death rate
+  [140 / 61].
+- ``CardanoSentiment``: 24 hours of Cardano price and volume (2 channels), the
+  target a sentiment score [74 / 33].
+
+Models, per data set:
+
+- ours: ``make_pipeline(SequenceStandardScaler(), BPTTAttractorClassifier())``
+  or ``BPTTRegressor()``, defaults except ``random_state=seed`` (and
+  ``--max-iter`` / ``--param``), over every seed;
+- ``MLPClassifier`` / ``MLPRegressor`` (``solver="lbfgs"``, ``max_iter``
+  ``--mlp-max-iter``, otherwise defaults) on the flattened series, per-column
+  standardised, over the same seeds;
+- 1-NN Euclidean (``KNeighborsClassifier(1)`` / ``KNeighborsRegressor(1)``) on
+  the flattened series; deterministic, fitted once;
+- regression only: ``RidgeCV()`` on the flattened, per-column standardised
+  series, and the mean of the training targets (``DummyRegressor()``); both
+  deterministic, fitted once;
+- aeon's ``MiniRocketClassifier`` / ``MiniRocketRegressor`` (defaults,
+  ``random_state=seed``, ``n_jobs=1``) on the same series, channels first, as
+  the ceiling.
+
+Every model sees the series after ``SequenceStandardScaler`` (every channel to
+zero mean and unit variance over all real steps of the training set). For the
+baselines, which need equal lengths, the NaN padding of
+``PickupGestureWiimoteZ`` (at the end of the shorter series) is then filled
+with 0, the channel's mean; ours reads the padded series as they are and
+stops each one at its last real step.
+
+Run from the repository root (needs ``pip install -e .[bench]`` for aeon)::
+
+    python benchmarks/bench_real.py                         # all sets, 3 seeds
+    python benchmarks/bench_real.py --sets OSULeaf UnitTest --seeds 5
+    python benchmarks/bench_real.py --sets Covid3Month --param n_hidden=32
+    python benchmarks/bench_real.py --sets ACSF1 --seeds 1 --max-iter 100
+    python benchmarks/bench_real.py --param time_constant=10 --param alpha=0.1
+    python benchmarks/bench_real.py --models ours mlp
+    python benchmarks/bench_real.py --sets Covid3Month --models ours --scale-y
+
+``--param NAME=VALUE`` goes to our estimator's ``set_params`` (a name with
+``__``, such as ``sequencestandardscaler__with_std=False``, goes to the
+pipeline as it is); a parameter that only one of the two estimators has is
+used where it exists. Fits run one after another in this process. The
+first lines printed say which ``sklearn_bptt`` was imported: an editable
+install of another checkout wins over a worktree's own copy unless
+``PYTHONPATH`` names the worktree.
+"""
+
+import argparse
+import time
+import warnings
+from ast import literal_eval
+
+import numpy as np
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.dummy import DummyRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import RidgeCV
+from sklearn.metrics import accuracy_score, mean_squared_error
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+from sklearn_bptt.preprocessing import (
+    SequenceStandardScaler,
+    from_channels_first,
+    to_padded_array,
+)
+
+CLASSIFICATION = ["OSULeaf", "ACSF1", "PickupGestureWiimoteZ", "UnitTest"]
+REGRESSION = ["Covid3Month", "CardanoSentiment"]
+MODELS = ["ours", "mlp", "1nn", "ridge", "mean", "minirocket"]
+
+
+def load(name):
+    """The official train and test splits, as ``(n, T, channels)`` arrays."""
+    from aeon.datasets import load_classification, load_regression
+
+    loader = load_classification if name in CLASSIFICATION else load_regression
+    splits = []
+    for split in ("train", "test"):
+        X, y = loader(name, split=split)
+        if isinstance(X, list):  # unequal lengths: (channels, T_i) arrays
+            X = to_padded_array([x.T for x in X])
+        else:
+            X = from_channels_first(X)
+        splits += [np.asarray(X, dtype=np.float64), y]
+    X, y, X_test, y_test = splits
+    if X.shape[1] != X_test.shape[1]:  # pad both to the longer of the two
+        n_timesteps = max(X.shape[1], X_test.shape[1])
+        X, X_test = (
+            np.pad(
+                a,
+                ((0, 0), (0, n_timesteps - a.shape[1]), (0, 0)),
+                constant_values=np.nan,
+            )
+            for a in (X, X_test)
+        )
+    if name in REGRESSION:
+        y, y_test = y.astype(np.float64), y_test.astype(np.float64)
+    return X, y, X_test, y_test
+
+
+def for_baselines(X, X_test):
+    """Both splits scaled as ours sees them, padding filled with 0 (the mean)."""
+    scaler = SequenceStandardScaler().fit(X)
+    return [np.nan_to_num(scaler.transform(a), nan=0.0) for a in (X, X_test)]
+
+
+def flat(X):
+    return X.reshape(len(X), -1)
+
+
+def channels_first(X):
+    return np.ascontiguousarray(np.swapaxes(X, 1, 2))
+
+
+def parse_params(pairs):
+    params = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise argparse.ArgumentTypeError(f"--param {pair!r}: use NAME=VALUE")
+        key, value = pair.split("=", 1)
+        try:
+            params[key] = literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[key] = value
+    return params
+
+
+def our_pipeline(estimator, seed, params, scale_y=False):
+    pipeline = make_pipeline(SequenceStandardScaler(), estimator(random_state=seed))
+    step = pipeline.steps[-1][0]
+    own = estimator().get_params()
+    pipeline.set_params(
+        **{
+            key if "__" in key else f"{step}__{key}": value
+            for key, value in params.items()
+            if "__" in key or key in own
+        }
+    )
+    if scale_y:
+        return TransformedTargetRegressor(pipeline, transformer=StandardScaler())
+    return pipeline
+
+
+def check_params(params, parser):
+    own = set(BPTTRegressor().get_params()) | set(
+        BPTTAttractorClassifier().get_params()
+    )
+    unknown = [k for k in params if "__" not in k and k not in own]
+    if unknown:
+        parser.error(f"--param: neither estimator has {unknown}")
+
+
+def score(task, y_true, y_pred):
+    if task == "classification":
+        return accuracy_score(y_true, y_pred)
+    return float(np.sqrt(mean_squared_error(y_true, y_pred)))
+
+
+def fit_and_score(task, model, X, y, X_test, y_test):
+    """Score, fit seconds, and the ConvergenceWarnings the fit raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(X, y)
+        seconds = time.perf_counter() - start
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    for w in caught:
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return score(task, y_test, model.predict(X_test)), seconds, convergence
+
+
+SHORT_REASONS = {
+    "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL": "gtol",
+    "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT": "max_iter",
+    "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT": "max_fun",
+    "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH": "ftol",
+    "ABNORMAL: ": "abnormal",
+    "ABNORMAL_TERMINATION_IN_LNSRCH": "abnormal",
+}
+
+
+def short_reason(reason):
+    return SHORT_REASONS.get(reason, reason)
+
+
+def run_set(name, seeds, models, params, max_iter, mlp_max_iter, scale_y=False):
+    """Rows of (model, scores, seconds, notes) for one data set."""
+    task = "classification" if name in CLASSIFICATION else "regression"
+    X, y, X_test, y_test = load(name)
+    B, B_test = for_baselines(X, X_test)
+    rows = []
+
+    def add(label, make, data, seeded=True, notes=None):
+        scores, seconds, extra = [], [], []
+        for seed in seeds if seeded else seeds[:1]:
+            model = make(seed)
+            s, t, convergence = fit_and_score(task, model, *data)
+            scores.append(s)
+            seconds.append(t)
+            if notes is not None:
+                extra.append(notes(model, convergence))
+        rows.append((label, scores, seconds, extra))
+        print(
+            f"  {name} {label}: {' '.join(f'{s:.3f}' for s in scores)}, "
+            f"{' '.join(f'{t:.1f}' for t in seconds)} s",
+            flush=True,
+        )
+
+    if "ours" in models:
+        estimator = (
+            BPTTAttractorClassifier if task == "classification" else BPTTRegressor
+        )
+        if max_iter is not None:
+            params = {**params, "max_iter": max_iter}
+
+        def ours_notes(model, convergence):
+            if isinstance(model, TransformedTargetRegressor):
+                model = model.regressor_
+            fitted = model[-1]
+            return (
+                fitted.n_iter_,
+                short_reason(fitted.stop_reason_),
+                bool(convergence),
+            )
+
+        add(
+            "ours",
+            lambda seed: our_pipeline(
+                estimator, seed, params, scale_y and task == "regression"
+            ),
+            (X, y, X_test, y_test),
+            notes=ours_notes,
+        )
+    if "mlp" in models:
+        mlp = MLPClassifier if task == "classification" else MLPRegressor
+
+        def mlp_notes(model, convergence):
+            return (model[-1].n_iter_, None, bool(convergence))
+
+        add(
+            "mlp",
+            lambda seed: make_pipeline(
+                StandardScaler(),
+                mlp(solver="lbfgs", max_iter=mlp_max_iter, random_state=seed),
+            ),
+            (flat(B), y, flat(B_test), y_test),
+            notes=mlp_notes,
+        )
+    if "1nn" in models:
+        knn = KNeighborsClassifier if task == "classification" else KNeighborsRegressor
+        add("1nn", lambda seed: knn(1), (flat(B), y, flat(B_test), y_test), False)
+    if task == "regression" and "ridge" in models:
+        add(
+            "ridge",
+            lambda seed: make_pipeline(StandardScaler(), RidgeCV()),
+            (flat(B), y, flat(B_test), y_test),
+            False,
+        )
+    if task == "regression" and "mean" in models:
+        add(
+            "mean",
+            lambda seed: DummyRegressor(),
+            (flat(B), y, flat(B_test), y_test),
+            False,
+        )
+    if "minirocket" in models:
+        from aeon.classification.convolution_based import MiniRocketClassifier
+        from aeon.regression.convolution_based import MiniRocketRegressor
+
+        rocket = (
+            MiniRocketClassifier if task == "classification" else MiniRocketRegressor
+        )
+        add(
+            "minirocket",
+            lambda seed: rocket(random_state=seed, n_jobs=1),
+            (channels_first(B), y, channels_first(B_test), y_test),
+        )
+    return task, rows
+
+
+def warm_up_minirocket():
+    """Compile aeon's numba kernels before any fit is timed."""
+    from aeon.classification.convolution_based import MiniRocketClassifier
+    from aeon.regression.convolution_based import MiniRocketRegressor
+
+    rng = np.random.RandomState(0)
+    for n_channels in (1, 2):
+        X = rng.normal(size=(12, n_channels, 30))
+        for rocket, y in (
+            (MiniRocketClassifier, np.arange(12) % 2),
+            (MiniRocketRegressor, rng.normal(size=12)),
+        ):
+            rocket(random_state=0, n_jobs=1).fit(X, y).predict(X)
+
+
+def print_table(task, results, seeds):
+    what = "accuracy" if task == "classification" else "RMSE"
+    print()
+    print(
+        f"{task}: {what} on the official test split; seeds {seeds[0]}..{seeds[-1]} "
+        "(one column each; a deterministic model is fitted once)"
+    )
+    header = (
+        "data set",
+        "model",
+        f"{what} per seed",
+        "mean",
+        "fit s per seed",
+        "n_iter",
+        "stop",
+        "ConvergenceWarning",
+    )
+    print(" | ".join(header))
+    for name, rows in results:
+        for label, scores, seconds, extra in rows:
+            notes = ("", "", "")
+            if extra:
+                notes = (
+                    " ".join(str(n) for n, _, _ in extra),
+                    " ".join(r for _, r, _ in extra if r is not None),
+                    " ".join("yes" if w else "no" for _, _, w in extra),
+                )
+            row = (
+                name,
+                label,
+                " ".join(f"{s:.3f}" for s in scores),
+                f"{np.mean(scores):.3f}",
+                " ".join(f"{t:.1f}" for t in seconds),
+                *notes,
+            )
+            print(" | ".join(row), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        default=CLASSIFICATION + REGRESSION,
+        choices=CLASSIFICATION + REGRESSION,
+        metavar="NAME",
+        help=f"some of {CLASSIFICATION + REGRESSION}; default: all",
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=MODELS,
+        choices=MODELS,
+        metavar="MODEL",
+        help=f"some of {MODELS}; default: all",
+    )
+    parser.add_argument("--seeds", type=int, default=3, help="how many seeds")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, metavar="S", help="seeds S, S + 1, ..."
+    )
+    parser.add_argument(
+        "--max-iter", type=int, metavar="N", help="our estimator's max_iter"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="our estimator's parameter, set with set_params (repeatable)",
+    )
+    parser.add_argument(
+        "--mlp-max-iter",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="the MLP's max_iter (default 5000)",
+    )
+    parser.add_argument(
+        "--scale-y",
+        action="store_true",
+        help="regression: wrap ours in TransformedTargetRegressor(transformer="
+        "StandardScaler()), so that it fits standardised targets",
+    )
+    args = parser.parse_args()
+    params = parse_params(args.param)
+    check_params(params, parser)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+
+    import aeon
+    import sklearn
+
+    import sklearn_bptt
+
+    changed = dict(params)
+    if args.max_iter is not None:
+        changed["max_iter"] = args.max_iter
+    if args.scale_y:
+        changed["targets"] = "standardised (regression)"
+    print(
+        f"ours: defaults, except {changed or 'none'}; "
+        f"aeon {aeon.__version__}, scikit-learn {sklearn.__version__}, "
+        f"numpy {np.__version__}"
+    )
+    print(f"sklearn_bptt from {sklearn_bptt.__file__}")
+    print(
+        "preprocessing: SequenceStandardScaler for every model (every channel to "
+        "mean 0, std 1 over all real training steps); baselines: NaN padding -> 0, "
+        "flattened (MLP and ridge: then StandardScaler per column); "
+        "MiniRocket: the same padded series, channels first"
+    )
+    if "minirocket" in args.models:
+        warm_up_minirocket()
+    results = {}
+    for name in args.sets:
+        task, rows = run_set(
+            name,
+            seeds,
+            args.models,
+            params,
+            args.max_iter,
+            args.mlp_max_iter,
+            args.scale_y,
+        )
+        results.setdefault(task, []).append((name, rows))
+    for task, task_results in results.items():
+        print_table(task, task_results, seeds)
+
+
+if __name__ == "__main__":
+    main()
