@@ -460,6 +460,8 @@ def forward(params, batch, activation, leak=1.0, workspace=None, settle_leak=Non
     )
     activations[T:] = hidden_bias  # settle steps: no input
     activate = ACTIVATIONS[activation]
+    # Leak rate and the share of its state a leaky unit keeps, by step kind.
+    rates = {"input": (leak, 1 - leak), "settle": (settle_leak, 1 - settle_leak)}
     scratch = np.empty_like(states[0])
     for t in range(1, batch.n_steps + 1):
         k = batch.running(t)
@@ -468,9 +470,8 @@ def forward(params, batch, activation, leak=1.0, workspace=None, settle_leak=Non
         activation_t += scratch[:k]
         activate(activation_t)
         if leaky:
-            leak_t = leak if t <= T else settle_leak
-            # 1 - leak_t: the share of its state a leaky unit keeps.
-            np.multiply(states[t - 1, :k], 1 - leak_t, out=states[t, :k])
+            leak_t, kept_t = rates["input" if t <= T else "settle"]
+            np.multiply(states[t - 1, :k], kept_t, out=states[t, :k])
             np.multiply(activation_t, leak_t, out=scratch[:k])
             states[t, :k] += scratch[:k]
         if k < n:
@@ -771,6 +772,17 @@ def add_penalty(params, alpha, grads):
     return penalty
 
 
+def leak_in_dtype(leak, dtype):
+    """A leak rate that keeps the arithmetic in ``dtype``.
+
+    A Python float mixes with float32 arrays in float32; a float64 NumPy
+    scalar or array would turn every step's products into float64.
+    """
+    if np.ndim(leak) == 0:
+        return float(leak)
+    return np.asarray(leak, dtype=dtype)
+
+
 class Objective:
     """The function L-BFGS minimises: flat float64 vector in, loss and gradient out.
 
@@ -839,10 +851,12 @@ class Objective:
         self.alpha = alpha
         self.free = free
         self.n_jobs = n_jobs
-        self.leak = leak
-        self.fixed_point = fixed_point
-        self.settle_leak = settle_leak
         self.dtype = X.dtype
+        self.leak = leak_in_dtype(leak, X.dtype)
+        self.fixed_point = fixed_point
+        self.settle_leak = (
+            None if settle_leak is None else leak_in_dtype(settle_leak, X.dtype)
+        )
         # Small data is laid out once; large data chunk by chunk on every call,
         # so that no second copy of it is held.
         self._laid_out = None
