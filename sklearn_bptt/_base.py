@@ -196,9 +196,10 @@ SHARED_DOCS = {
         parameters; None without ``early_stopping``.
     stop_reason_ : str
         Why the kept fit stopped: SciPy's L-BFGS message (for example
-        ``"CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"``), or
-        ``"non-finite"`` when the loss overflowed, or ``"interrupted"`` after
-        a KeyboardInterrupt.
+        ``"CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"``), the
+        early-stopping message naming the best iteration, ``"non-finite"``
+        when the loss overflowed, or ``"interrupted"`` after a
+        KeyboardInterrupt.
 
 """,
 }
@@ -240,7 +241,9 @@ class _Run:
     ``stopped`` is None when L-BFGS ended by itself, ``"non-finite"`` when the
     loss or gradient overflowed, ``"interrupted"`` on KeyboardInterrupt; the
     run then holds the best finite parameters it evaluated, and ``theta`` is
-    None if there were none.
+    None if there were none. With early stopping, ``validation_scores`` has
+    the score after every iteration and ``best_validation`` the best score
+    with its tie-break, those of ``theta``.
     """
 
     theta: np.ndarray
@@ -837,9 +840,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 layout, X, y, lengths, sample_weight, validation_rows
             )
             validation_score = (score, self.n_iter_no_change)
-        sample_weight = fit_weight
         runs = self._run_starts(objective, draft, starts, validation_score)
-        trivial_loss = self._trivial_loss(y, sample_weight)
+        trivial_loss = self._trivial_loss(y, fit_weight)
         if any(run.theta is None for run in runs):
             raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
         best = _best_run(runs)
