@@ -975,8 +975,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f"The fit ended at loss {self.loss_:.6g}, within "
                 f"{TRIVIAL_MARGIN:.0%} of the {trivial_loss:.6g} of a constant "
                 f"prediction ({self._trivial_predictor}): the network learned "
-                "(almost) nothing. Unscaled features saturate the units; scale "
-                "them, for example with "
+                "(almost) nothing. A common cause is features of large "
+                "magnitude, which saturate the units and flatten the gradient; "
+                "scale them, for example with "
                 "sklearn_bptt.preprocessing.SequenceStandardScaler. Stop reason: "
                 f"{self.stop_reason_}.",
                 ConvergenceWarning,
