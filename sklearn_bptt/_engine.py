@@ -531,12 +531,16 @@ def backward(
     if not own_settle_leak:
         settle_leak = leak
     leaky = np.any(leak != 1) or np.any(settle_leak != 1)
-    # Row j of the transposed weights carries unit j's delta.
     transposed = params["recurrent_weights"].T
-    carried = {  # step kind -> (weights that carry deltas back, share kept)
-        "input": (np.reshape(leak, (-1, 1)) * transposed, 1 - leak),
-        "settle": (np.reshape(settle_leak, (-1, 1)) * transposed, 1 - settle_leak),
-    }
+
+    def carried_by(rate):
+        """Weights that carry deltas back through a step, and the share kept."""
+        if np.all(rate == 1):
+            return transposed, 0.0
+        # Row j of the transposed weights carries unit j's delta.
+        return np.reshape(rate, (-1, 1)) * transposed, 1 - rate
+
+    carried = {"input": carried_by(leak), "settle": carried_by(settle_leak)}
     # deltas[t - 1] = d loss / d pre-activation at step t, divided by leak,
     # computed one step at a time while the step's slice is in cache. For
     # leaky units the activations live in the same stack and are overwritten
