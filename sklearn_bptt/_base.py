@@ -453,21 +453,25 @@ def _minimise(objective, draft, theta, options, verbose, validation_score=None):
             objective, draft, theta, options, progress, monitor
         )
     if monitor is not None:
-        _end_at_best_validation_score(run, monitor, objective)
+        _end_at_best_validation_score(run, monitor)
+    if run.loss is None:  # ended in the float32 draft, or at another iterate
+        with one_blas_thread():
+            run.loss = float(objective(run.theta)[0])
     progress.finished(run)
     return run
 
 
-def _end_at_best_validation_score(run, monitor, objective):
-    """Move the run to its best-scoring iterate, the one the fit keeps."""
+def _end_at_best_validation_score(run, monitor):
+    """Move the run to its best-scoring iterate, the one the fit keeps.
+
+    Its loss is then unknown (None) until ``_minimise`` evaluates it.
+    """
     run.validation_scores = monitor.scores
     run.best_validation = monitor.best
     if run.status == _STOPPED_BY_CALLBACK:
         run.message = monitor.message()
     if monitor.best_theta is not None:
-        run.theta = monitor.best_theta
-        with one_blas_thread():
-            run.loss = float(objective(run.theta)[0])
+        run.theta, run.loss = monitor.best_theta, None
 
 
 def _finish_in_full_precision(objective, draft, theta, options, progress, monitor):
@@ -476,9 +480,8 @@ def _finish_in_full_precision(objective, draft, theta, options, progress, monito
         return draft_run  # Ctrl-C: stop now, with the float32 loss
     if draft_run.status in (_BUDGET_SPENT, _STOPPED_BY_CALLBACK):
         # The budget is spent, or the validation score stopped improving:
-        # report the loss in the data's precision.
-        with one_blas_thread():
-            draft_run.loss = float(objective(draft_run.theta)[0])
+        # _minimise reports the loss in the data's precision.
+        draft_run.loss = None
         return draft_run
     progress.handover(draft_run)
     rest = {
@@ -546,6 +549,21 @@ def _not_finite_at_start(trivial_loss, dtype):
         "large for the network. Scale the features (for example with "
         "sklearn_bptt.preprocessing.SequenceStandardScaler)."
     )
+
+
+def _leak_rates(time_constants):
+    """The engine's form of the units' time constants: ``1 / time_constants``.
+
+    One number when every unit has the same, which the engine computes with
+    a little faster.
+    """
+    leaks = 1.0 / np.asarray(time_constants)
+    return float(leaks[0]) if np.all(leaks == leaks[0]) else leaks
+
+
+def _leak_rate(time_constant):
+    """``1 / time_constant``, or None for None (the settle steps' own rate)."""
+    return None if time_constant is None else 1.0 / time_constant
 
 
 def _check_time_constants(time_constant, n_hidden):
@@ -723,6 +741,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     _steps_per_time_constant = None
     # How many past steps L-BFGS keeps to model the curvature.
     _lbfgs_history = None
+    # Parameters that shape predictions, kept as they were at fit time.
+    _kept_at_fit = ("activation", "settle_time_constant")
 
     @abstractmethod
     def __init__(
@@ -828,16 +848,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if warm:
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
-        # The leak rates the objective uses.
-        self.time_constant_ = time_constants
-        self._fitted_settle_time_constant = self.settle_time_constant
+        leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
         objective, draft = self._objectives(
-            layout, X, y, lengths, fit_weight, len(starts)
+            layout, X, y, lengths, fit_weight, len(starts), leaks
         )
         validation_score = None
         if validation_rows is not None:
             score = self._validation_score(
-                layout, X, y, lengths, sample_weight, validation_rows
+                layout, X, y, lengths, sample_weight, validation_rows, leaks
             )
             validation_score = (score, self.n_iter_no_change)
         runs = self._run_starts(objective, draft, starts, validation_score)
@@ -867,8 +885,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.best_validation_score_ = None
         if run.validation_scores is not None:
             self.best_validation_score_ = run.best_validation[0]
-        # Predictions use the fitted activation, whatever set_params says later.
-        self._fitted_activation = self.activation
+        # Predictions use these as fitted, whatever set_params says later.
+        self._kept_params = {name: getattr(self, name) for name in self._kept_at_fit}
 
     def _run_starts(self, objective, draft, starts, validation_score):
         """One L-BFGS run (with its float32 draft) from every starting point."""
@@ -923,7 +941,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """Labels to stratify the early-stopping split by; None for none."""
         return None
 
-    def _validation_score(self, layout, X, y, lengths, sample_weight, rows):
+    def _validation_score(self, layout, X, y, lengths, sample_weight, rows, leaks):
         """The score of a parameter vector on the held-out ``rows``."""
         rows = rows[np.argsort(-lengths[rows], kind="stable")]
         batch = make_batch(X, lengths, self.n_settle_steps, rows)
@@ -933,8 +951,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             y[rows],
             sample_weight[rows],
             self.activation,
-            self._leak(),
-            self._settle_leak(),
+            *leaks,
             *self._validation_read_out(),
         )
 
@@ -1039,11 +1056,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         return [self._initial_theta(layout, seed, time_constants) for seed in seeds]
 
-    def _objectives(self, layout, X, y, lengths, sample_weight, n_starts):
-        """The objective, and its float32 draft for a ``mixed_precision`` fit."""
+    def _objectives(self, layout, X, y, lengths, sample_weight, n_starts, leaks):
+        """The objective, and its float32 draft for a ``mixed_precision`` fit.
+
+        ``leaks`` are the units' leak rates and the settle steps' (or None).
+        """
         # One start uses the workers for chunks of samples, several for starts.
         n_jobs = self.n_jobs if n_starts == 1 else None
-        objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs)
+        objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs, leaks)
         if not (self.mixed_precision and X.dtype == np.float64):
             return objective, None
         # Values beyond float32's range become inf; the draft's loss is then
@@ -1056,10 +1076,11 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 lengths,
                 sample_weight,
                 n_jobs,
+                leaks,
             )
         return objective, draft
 
-    def _objective(self, layout, X, y, lengths, sample_weight, n_jobs):
+    def _objective(self, layout, X, y, lengths, sample_weight, n_jobs, leaks):
         """The engine's objective over the distinct weighted samples of the data."""
         rows, weights = canonical_samples(X, y, sample_weight)
         merged_weight = np.zeros_like(sample_weight)
@@ -1077,9 +1098,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self.alpha / exact_sum(weights),
             self._free_parameters(layout),
             n_jobs,
-            self._leak(),
+            leaks[0],
             self.fixed_point_penalty,
-            self._settle_leak(),
+            leaks[1],
         )
 
     def _resolve_time_constant(self, n_timesteps):
@@ -1097,19 +1118,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         return _check_time_constants(value, self.n_hidden)
 
     def _settle_leak(self):
-        """Leak rate of the settle steps, or None for the units' own."""
-        if self._fitted_settle_time_constant is None:
-            return None
-        return 1.0 / self._fitted_settle_time_constant
+        """Leak rate of the fitted net's settle steps, or None for the units' own."""
+        return _leak_rate(self._kept_params["settle_time_constant"])
 
     def _leak(self):
-        """Leak rate of the fitted units: the engine's form of ``time_constant_``.
-
-        One number when every unit has the same, which the engine computes
-        with a little faster.
-        """
-        leaks = 1.0 / self.time_constant_
-        return float(leaks[0]) if np.all(leaks == leaks[0]) else leaks
+        """Leak rates of the fitted units: the engine's form of ``time_constant_``."""
+        return _leak_rates(self.time_constant_)
 
     def _chunks(self, lengths, dtype, rows=None, n_settle_steps=None, n_hidden=None):
         """Chunks of sample indices (all, or ``rows``) that bound the stack memory.
@@ -1190,7 +1204,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         states, _ = forward(
             params,
             batch,
-            self._fitted_activation,
+            self._kept_params["activation"],
             self._leak(),
             settle_leak=self._settle_leak(),
         )

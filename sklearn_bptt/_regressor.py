@@ -155,6 +155,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
     }
 
     _loss = "squared_error"
+    _kept_at_fit = (*BaseBPTT._kept_at_fit, "output")
     _trivial_predictor = "the weighted mean of y"
     # Chosen on benchmarks/bench_tasks.py: a fifth of the sequence kept the
     # first value over 60 steps and the adding problem best (ratio 2 and 50
@@ -244,10 +245,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         self : BPTTRegressor
             The fitted estimator.
         """
-        self._fit(X, y, sample_weight)
-        # Predictions take the fitted output mode, whatever set_params says later.
-        self._fitted_output = self.output
-        return self
+        return self._fit(X, y, sample_weight)
 
     def _check_target_window(self, lengths):
         if self.output == "sequence":
@@ -357,7 +355,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps.
         """
         check_is_fitted(self)
-        if self._fitted_output == "last":
+        if self._kept_params["output"] == "last":
             y_pred = self._predict_rows(X, _final_outputs)
             return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
         y_pred = self._predict_rows(X, _step_outputs, keep_width=True)
@@ -386,7 +384,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             R^2 of ``self.predict(X)`` against ``y``.
         """
         check_is_fitted(self)
-        if self._fitted_output == "last":
+        if self._kept_params["output"] == "last":
             return super().score(X, y, sample_weight=sample_weight)
         y_pred = self.predict(X)
         y = check_array(

@@ -8,6 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from sklearn_bptt import BPTTAttractorClassifier
+from sklearn_bptt._base import PARAMETER_NAMES
 from sklearn_bptt.datasets import load_digits_sequences, make_cylinder_bell_funnel
 
 # Trained over a window of settle steps, the net learns class attractors.
@@ -179,14 +180,7 @@ def test_cylinder_bell_funnel_with_the_defaults():
 # class_weight
 
 WEIGHTED_PARAMS = {"n_hidden": 4, "max_iter": 30, "random_state": 0}
-FITTED_NAMES = (
-    "input_weights_",
-    "recurrent_weights_",
-    "hidden_bias_",
-    "output_weights_",
-    "output_bias_",
-    "initial_state_",
-)
+FITTED_NAMES = tuple(name + "_" for name in PARAMETER_NAMES)
 
 
 def imbalanced_task():

@@ -18,17 +18,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+from sklearn_bptt._base import PARAMETER_NAMES
 
 distributed = pytest.importorskip("distributed")
 
-FITTED = (
-    "input_weights_",
-    "recurrent_weights_",
-    "hidden_bias_",
-    "output_weights_",
-    "output_bias_",
-    "initial_state_",
-)
+FITTED = tuple(name + "_" for name in PARAMETER_NAMES)
 
 
 @pytest.fixture(scope="module")

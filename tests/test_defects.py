@@ -13,16 +13,10 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+from sklearn_bptt._base import PARAMETER_NAMES
 from sklearn_bptt.preprocessing import to_padded_array
 
-FITTED_ARRAYS = (
-    "input_weights_",
-    "recurrent_weights_",
-    "hidden_bias_",
-    "output_weights_",
-    "output_bias_",
-    "initial_state_",
-)
+FITTED_ARRAYS = tuple(name + "_" for name in PARAMETER_NAMES)
 
 rng = np.random.RandomState(0)
 X = rng.normal(size=(8, 5, 2))

@@ -24,19 +24,13 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+from sklearn_bptt._base import PARAMETER_NAMES
 
 PROPERTY_EXAMPLES = int(os.environ.get("BPTT_PROPERTY_EXAMPLES", 60))
 PROPERTY_SETTINGS = settings(
     max_examples=PROPERTY_EXAMPLES, deadline=None, derandomize=True, database=None
 )
-FITTED_ARRAYS = (
-    "input_weights_",
-    "recurrent_weights_",
-    "hidden_bias_",
-    "output_weights_",
-    "output_bias_",
-    "initial_state_",
-)
+FITTED_ARRAYS = tuple(name + "_" for name in PARAMETER_NAMES)
 KINDS = ("last", "sequence", "classifier")
 
 

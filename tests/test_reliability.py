@@ -13,15 +13,9 @@ import skops.io
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor, _engine
+from sklearn_bptt._base import PARAMETER_NAMES
 
-FITTED_ARRAYS = (
-    "input_weights_",
-    "recurrent_weights_",
-    "hidden_bias_",
-    "output_weights_",
-    "output_bias_",
-    "initial_state_",
-)
+FITTED_ARRAYS = tuple(name + "_" for name in PARAMETER_NAMES)
 
 
 def padded_data(dtype=np.float64, seed=0, n=24, T=5, d=2):
