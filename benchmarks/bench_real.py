@@ -65,9 +65,9 @@ install of another checkout wins over a worktree's own copy unless
 import argparse
 import time
 import warnings
-from ast import literal_eval
 
 import numpy as np
+from bench_tasks import parse_overrides  # this folder is on the path
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -131,19 +131,6 @@ def flat(X):
 
 def channels_first(X):
     return np.ascontiguousarray(np.swapaxes(X, 1, 2))
-
-
-def parse_params(pairs):
-    params = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise argparse.ArgumentTypeError(f"--param {pair!r}: use NAME=VALUE")
-        key, value = pair.split("=", 1)
-        try:
-            params[key] = literal_eval(value)
-        except (ValueError, SyntaxError):
-            params[key] = value
-    return params
 
 
 def our_pipeline(estimator, seed, params, scale_y=False):
@@ -399,7 +386,7 @@ def main():
         "StandardScaler()), so that it fits standardised targets",
     )
     args = parser.parse_args()
-    params = parse_params(args.param)
+    params = parse_overrides(args.param, "--param")
     check_params(params, parser)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
 

@@ -243,9 +243,12 @@ def hold_scores(model, score, X_test, y_test):
     return scores
 
 
-def parse_overrides(pairs):
+def parse_overrides(pairs, option="--set"):
+    """``NAME=VALUE`` strings to a dict, values read as Python literals if they are."""
     overrides = {}
     for pair in pairs:
+        if "=" not in pair:
+            raise argparse.ArgumentTypeError(f"{option} {pair!r}: use NAME=VALUE")
         key, value = pair.split("=", 1)
         try:
             overrides[key] = literal_eval(value)
