@@ -3,7 +3,8 @@
 Every task is run over several seeds (a new data set and a new starting point
 each) with the estimators' default parameters unless ``--set`` overrides them,
 and prints one table row per task: the score of every seed, their mean, the
-goal, and the mean fit time.
+goal, the fit time of every seed, the mean number of L-BFGS iterations and
+how many fits ended with a ConvergenceWarning.
 
 Tasks (train / test sizes in brackets):
 
@@ -205,7 +206,7 @@ def run_task(
     name, seeds, overrides, input_scale=1.0, dtype=np.float64, steps_per_group=1
 ):
     make_data, score, goal, _, extra = TASKS[name]
-    scores, seconds, iterations, held = [], [], [], []
+    scores, seconds, iterations, held, warned = [], [], [], [], []
     for seed in seeds:
         estimator, X, y, X_test, y_test = make_data(seed)
         X = group_steps(input_scale * X, steps_per_group).astype(dtype)
@@ -214,14 +215,15 @@ def run_task(
         params = {k: v for k, v in params.items() if k in estimator().get_params()}
         model = estimator(random_state=seed, **params)
         start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
             model.fit(X, y)
         seconds.append(time.perf_counter() - start)
+        warned.append(any(issubclass(w.category, ConvergenceWarning) for w in caught))
         iterations.append(model.n_iter_)
         scores.append(score(model, X_test, y_test))
         held.append(hold_scores(model, score, X_test, y_test))
-    return scores, seconds, iterations, held
+    return scores, seconds, iterations, held, warned
 
 
 HOLD_FACTORS = (4, 10)
@@ -340,11 +342,12 @@ def main():
         "met",
         "fit s per seed",
         "iters",
+        "ConvergenceWarnings",
         "x4 / x10 settle steps per seed",
     )
     print(" | ".join(header))
     for name in args.tasks or TASKS:
-        scores, seconds, iterations, held = run_task(
+        scores, seconds, iterations, held, warned = run_task(
             name,
             seeds,
             overrides,
@@ -363,6 +366,7 @@ def main():
             "yes" if min(scores) >= goal else ("mean" if mean >= goal else "no"),
             " ".join(f"{s:.1f}" for s in seconds),
             f"{np.mean(iterations):.0f}",
+            f"{sum(warned)}",
             " ".join(
                 "-" if h is None else "/".join(f"{s:.3f}" for s in h) for h in held
             ),

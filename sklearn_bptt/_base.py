@@ -1,15 +1,12 @@
 """The estimator code shared by the regressor and the classifier."""
 
 import inspect
-import time
 import warnings
 from abc import ABCMeta, abstractmethod
-from dataclasses import dataclass
 from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -35,10 +32,10 @@ from ._engine import (
     leak_logits,
     leak_rates,
     make_batch,
-    one_blas_thread,
     plan_chunks,
 )
 from ._functions import ACTIVATIONS
+from ._optimise import BUDGET_SPENT, LossPlateau, ValidationMonitor, minimise
 from ._validation import (
     Count,
     as_numeric_array,
@@ -104,9 +101,19 @@ SHARED_DOCS = {
 
     tol : float, default=1e-5
         L-BFGS has converged when the largest gradient component falls below
-        ``tol``. Otherwise it stops after ``max_iter`` iterations or
-        ``max_fun`` loss evaluations (with a ``ConvergenceWarning``), or when
-        its line search can no longer lower the loss.
+        ``tol``. Otherwise it stops when the loss has stopped improving (see
+        ``min_improvement``), when its line search can no longer lower the
+        loss, or after ``max_iter`` iterations or ``max_fun`` loss
+        evaluations (with a ``ConvergenceWarning``).
+
+    min_improvement : float, default={min_improvement_default}
+        The fit has converged when the loss fell by less than
+        ``min_improvement`` times the loss of the best constant prediction
+        (the entropy of the class frequencies, or half the variance of the
+        targets) over the last ``n_iter_no_change`` iterations: those
+        iterations explained less than that share of what a model can
+        explain. 0 turns the rule off. Not used with ``early_stopping``,
+        which stops on the validation score instead.
 
     mixed_precision : bool, default=True
         Fit float64 data in two phases. L-BFGS first runs on a float32 copy
@@ -127,9 +134,10 @@ SHARED_DOCS = {
     validation_fraction : float, default=0.1
         Share of the training sequences held out with ``early_stopping``.
 
-    n_iter_no_change : int, default=10
-        Iterations without a better validation score after which
-        ``early_stopping`` ends the fit.
+    n_iter_no_change : int, default=50
+        The window of the stopping rules: iterations without a better
+        validation score after which ``early_stopping`` ends the fit, and
+        the iterations over which ``min_improvement`` is measured.
 
     n_init : int, default=1
         Number of random starting points; the fit with the lowest loss (with
@@ -217,7 +225,11 @@ def fill_shared_docs(cls):
         text = text.replace(
             "{steps_per_time_constant}", str(cls._steps_per_time_constant)
         )
-        for parameter in ("fixed_point_penalty", "settle_time_constant"):
+        for parameter in (
+            "fixed_point_penalty",
+            "settle_time_constant",
+            "min_improvement",
+        ):
             default = str(defaults[parameter].default)
             text = text.replace(f"{{{parameter}_default}}", default)
         cls.__doc__ = cls.__doc__.replace(f"    {{{name}}}\n", text)
@@ -232,269 +244,6 @@ PARAMETER_NAMES = (
     "output_bias",
     "initial_state",
 )
-
-
-@dataclass
-class _Run:
-    """What one L-BFGS run leaves: its parameters and how it got there.
-
-    ``stopped`` is None when L-BFGS ended by itself, ``"non-finite"`` when the
-    loss or gradient overflowed, ``"interrupted"`` on KeyboardInterrupt; the
-    run then holds the best finite parameters it evaluated, and ``theta`` is
-    None if there were none. With early stopping, ``validation_scores`` has
-    the score after every iteration and ``best_validation`` the best score
-    with its tie-break, those of ``theta``.
-    """
-
-    theta: np.ndarray
-    loss: float
-    n_iter: int
-    n_fun: int
-    loss_curve: list
-    status: int
-    message: str
-    stopped: str = None
-    validation_scores: list = None
-    best_validation: tuple = None
-
-    @property
-    def stop_reason(self):
-        return self.stopped or self.message
-
-
-# SciPy's L-BFGS-B status when it stopped at maxiter or maxfun, and SciPy's
-# status when a callback stopped it.
-_BUDGET_SPENT = 1
-_STOPPED_BY_CALLBACK = 99
-
-
-class _ValidationMonitor:
-    """Scores every iterate on held-out sequences, keeps the best, says when to stop.
-
-    Parameters
-    ----------
-    score : callable
-        ``score(theta)``: the validation score of a parameter vector and a
-        second number that breaks ties between equal scores (accuracy on a
-        small validation set is often tied), higher is better for both.
-    n_iter_no_change : int
-        Iterations without a strictly better score after which to stop.
-    """
-
-    def __init__(self, score, n_iter_no_change):
-        self.score = score
-        self.n_iter_no_change = n_iter_no_change
-        self.scores = []
-        self.best = (-np.inf, -np.inf)
-        self.best_theta = None
-        self.best_iteration = 0
-
-    def should_stop(self, theta):
-        """Score ``theta``; True once the score has stopped improving."""
-        score_and_tie_break = self.score(theta)
-        self.scores.append(score_and_tie_break[0])
-        if score_and_tie_break > self.best:
-            self.best, self.best_theta = score_and_tie_break, theta.copy()
-            self.best_iteration = len(self.scores)
-        return len(self.scores) - self.best_iteration >= self.n_iter_no_change
-
-    def message(self):
-        return (
-            f"EARLY STOPPING: NO BETTER VALIDATION SCORE IN {self.n_iter_no_change} "
-            f"ITERATIONS (BEST AT ITERATION {self.best_iteration})"
-        )
-
-
-class _NonFiniteLoss(Exception):
-    """Raised inside L-BFGS to stop it when the loss or gradient is not finite."""
-
-
-class _BestPoint:
-    """Wraps the objective: remembers the best finite point, stops on overflow.
-
-    A net whose dynamics explode (large weights, relu, long sequences) can
-    overflow at a trial point of the line search; the run then ends at the
-    best finite point seen rather than with NaN parameters.
-    """
-
-    def __init__(self, objective):
-        self.objective = objective
-        self.loss = np.inf
-        self.theta = None
-        self.n_calls = 0
-
-    def __call__(self, theta):
-        self.n_calls += 1
-        loss, grad = self.objective(theta)
-        if not (np.isfinite(loss) and np.isfinite(grad).all()):
-            raise _NonFiniteLoss
-        if loss < self.loss:
-            self.loss, self.theta = loss, theta.copy()
-        return loss, grad
-
-
-class _Progress:
-    """Prints how a fit goes: a line every few iterations and one at the end.
-
-    One count runs through both phases of a mixed-precision fit. ``verbose=1``
-    prints about twenty lines per fit, 2 and more every iteration.
-    """
-
-    def __init__(self, verbose, max_iter):
-        self.verbose = verbose
-        self.max_iter = max_iter
-        self.every = 1 if verbose > 1 else max(1, max_iter // 20)
-        self.done = 0  # iterations of the phases before this one
-        self.start = time.perf_counter()
-
-    def elapsed(self):
-        return time.perf_counter() - self.start
-
-    def iteration(self, n_iter, loss, phase):
-        """Report iteration ``n_iter`` of the current phase."""
-        iteration = self.done + n_iter
-        if not self.verbose or (iteration % self.every and iteration != 1):
-            return
-        width = len(str(self.max_iter))
-        print(
-            f"Iteration {iteration:>{width}}/{self.max_iter}  loss {loss:.8g}  "
-            f"{phase}  {self.elapsed():.2f} s"
-        )
-
-    def handover(self, draft_run):
-        """The float32 phase ended; the float64 phase goes on from here."""
-        self.done += draft_run.n_iter
-        if self.verbose:
-            print(
-                f"Going on in float64 after {draft_run.n_iter} float32 iterations "
-                f"({draft_run.stop_reason})"
-            )
-
-    def finished(self, run):
-        if self.verbose:
-            print(
-                f"Stopped after {run.n_iter}/{self.max_iter} iterations: "
-                f"{run.stop_reason}; loss {run.loss:.8g}, {self.elapsed():.2f} s"
-            )
-
-
-def _run_lbfgs(objective, theta, options, progress, monitor=None):
-    """Minimise ``objective`` from ``theta`` with SciPy's L-BFGS-B.
-
-    ``options`` are SciPy's (see ``BaseBPTT._lbfgs_options``); ``progress``
-    is told of every iteration, and a ``_ValidationMonitor`` may stop it.
-    """
-    loss_curve = []
-    phase = np.dtype(objective.dtype).name
-
-    def record(intermediate_result):
-        loss_curve.append(float(intermediate_result.fun))
-        progress.iteration(len(loss_curve), loss_curve[-1], phase)
-        if monitor is not None and monitor.should_stop(intermediate_result.x):
-            raise StopIteration  # SciPy ends the run with status 99
-
-    best = _BestPoint(objective)
-    try:
-        # joblib workers are the parallel layer; BLAS threads on the small
-        # products of a recurrent step cost more than they give, and much more
-        # on a busy machine.
-        with one_blas_thread():
-            result = scipy.optimize.minimize(
-                best,
-                theta,
-                method="L-BFGS-B",
-                jac=True,
-                callback=record,
-                options=options,
-            )
-    except (_NonFiniteLoss, KeyboardInterrupt) as stop:
-        stopped = "interrupted" if isinstance(stop, KeyboardInterrupt) else "non-finite"
-        return _Run(
-            best.theta,
-            best.loss,
-            n_iter=len(loss_curve),
-            n_fun=best.n_calls,
-            loss_curve=loss_curve,
-            status=0,
-            message="",
-            stopped=stopped,
-        )
-    return _Run(
-        result.x,
-        float(result.fun),
-        int(result.nit),
-        int(result.nfev),
-        loss_curve,
-        result.status,
-        str(result.message),
-    )
-
-
-def _minimise(objective, draft, theta, options, verbose, validation_score=None):
-    """L-BFGS on ``objective`` from ``theta``, first on its float32 ``draft``.
-
-    With no draft this is one L-BFGS run. Otherwise the float32 run ends when
-    it has used its budget, or earlier when float32 rounding (or overflow)
-    stops its progress; the run on ``objective`` then goes on from the best
-    point it reached, with the iterations and loss evaluations that are left.
-
-    With a ``validation_score`` (``(score, n_iter_no_change)``), every
-    iterate is scored, the run stops when the score stops improving, and it
-    ends at the best-scoring parameters.
-    """
-    progress = _Progress(verbose, options["maxiter"])
-    monitor = (
-        None if validation_score is None else _ValidationMonitor(*validation_score)
-    )
-    if draft is None:
-        run = _run_lbfgs(objective, theta, options, progress, monitor)
-    else:
-        run = _finish_in_full_precision(
-            objective, draft, theta, options, progress, monitor
-        )
-    if monitor is not None:
-        _end_at_best_validation_score(run, monitor)
-    if run.loss is None:  # ended in the float32 draft, or at another iterate
-        with one_blas_thread():
-            run.loss = float(objective(run.theta)[0])
-    progress.finished(run)
-    return run
-
-
-def _end_at_best_validation_score(run, monitor):
-    """Move the run to its best-scoring iterate, the one the fit keeps.
-
-    Its loss is then unknown (None) until ``_minimise`` evaluates it.
-    """
-    run.validation_scores = monitor.scores
-    run.best_validation = monitor.best
-    if run.status == _STOPPED_BY_CALLBACK:
-        run.message = monitor.message()
-    if monitor.best_theta is not None:
-        run.theta, run.loss = monitor.best_theta, None
-
-
-def _finish_in_full_precision(objective, draft, theta, options, progress, monitor):
-    draft_run = _run_lbfgs(draft, theta, options, progress, monitor)
-    if draft_run.stopped == "interrupted":
-        return draft_run  # Ctrl-C: stop now, with the float32 loss
-    if draft_run.status in (_BUDGET_SPENT, _STOPPED_BY_CALLBACK):
-        # The budget is spent, or the validation score stopped improving:
-        # _minimise reports the loss in the data's precision.
-        draft_run.loss = None
-        return draft_run
-    progress.handover(draft_run)
-    rest = {
-        **options,
-        "maxiter": options["maxiter"] - draft_run.n_iter,
-        "maxfun": max(1, options["maxfun"] - draft_run.n_fun),
-    }
-    start = theta if draft_run.theta is None else draft_run.theta
-    run = _run_lbfgs(objective, start, rest, progress, monitor)
-    run.n_iter += draft_run.n_iter
-    run.n_fun += draft_run.n_fun
-    run.loss_curve = draft_run.loss_curve + run.loss_curve
-    return run
 
 
 # A fit whose loss is within this share of a constant prediction's warns.
@@ -720,6 +469,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         "max_iter": [Count(Integral, 1, None, closed="left")],
         "max_fun": [Count(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "min_improvement": [Interval(Real, 0, None, closed="left")],
         "n_init": [Count(Integral, 1, None, closed="left")],
         # joblib's convention: -1 is every core, -2 all but one; 0 means nothing.
         "n_jobs": [
@@ -762,6 +512,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         max_iter,
         max_fun,
         tol,
+        min_improvement,
         n_init,
         n_jobs,
         random_state,
@@ -786,6 +537,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.max_iter = max_iter
         self.max_fun = max_fun
         self.tol = tol
+        self.min_improvement = min_improvement
         self.n_init = n_init
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -852,14 +604,19 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         objective, draft = self._objectives(
             layout, X, y, lengths, fit_weight, len(starts), leaks
         )
-        validation_score = None
+        trivial_loss = self._trivial_loss(y, fit_weight)
         if validation_rows is not None:
             score = self._validation_score(
                 layout, X, y, lengths, sample_weight, validation_rows, leaks
             )
-            validation_score = (score, self.n_iter_no_change)
-        runs = self._run_starts(objective, draft, starts, validation_score)
-        trivial_loss = self._trivial_loss(y, fit_weight)
+            make_monitor = partial(ValidationMonitor, score, self.n_iter_no_change)
+        elif self.min_improvement:
+            make_monitor = partial(
+                LossPlateau, self.min_improvement, self.n_iter_no_change, trivial_loss
+            )
+        else:
+            make_monitor = None
+        runs = self._run_starts(objective, draft, starts, make_monitor)
         if any(run.theta is None for run in runs):
             raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
         best = _best_run(runs)
@@ -888,26 +645,26 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         # Predictions use these as fitted, whatever set_params says later.
         self._kept_params = {name: getattr(self, name) for name in self._kept_at_fit}
 
-    def _run_starts(self, objective, draft, starts, validation_score):
+    def _run_starts(self, objective, draft, starts, make_monitor):
         """One L-BFGS run (with its float32 draft) from every starting point."""
         options = self._lbfgs_options()
-        minimise = partial(
-            _minimise,
+        minimise_from = partial(
+            minimise,
             objective,
             draft,
             options=options,
             verbose=self.verbose,
-            validation_score=validation_score,
+            make_monitor=make_monitor,
         )
         if len(starts) == 1 or self.n_jobs in (None, 1):
             runs = []
             for theta in starts:
-                runs.append(minimise(theta))
+                runs.append(minimise_from(theta))
                 if runs[-1].stopped == "interrupted":
                     break  # Ctrl-C ends the whole fit, not one start
             return runs
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(minimise)(theta) for theta in starts
+            delayed(minimise_from)(theta) for theta in starts
         )
 
     def _hold_out(self, y, sample_weight):
@@ -1035,7 +792,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
                 stacklevel=6,
             )
-        elif run.status == _BUDGET_SPENT:
+        elif run.status == BUDGET_SPENT:
             warnings.warn(
                 f"L-BFGS stopped before converging ({run.message}); increase "
                 f"max_iter (now {self.max_iter}) or max_fun (now {self.max_fun}).",

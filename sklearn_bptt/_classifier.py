@@ -238,6 +238,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         max_iter=500,
         max_fun=15000,
         tol=1e-5,
+        min_improvement=1e-3,
         n_init=1,
         n_jobs=None,
         random_state=None,
@@ -246,7 +247,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         mixed_precision=True,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=50,
     ):
         super().__init__(
             n_hidden,
@@ -263,6 +264,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             max_iter=max_iter,
             max_fun=max_fun,
             tol=tol,
+            min_improvement=min_improvement,
             n_init=n_init,
             n_jobs=n_jobs,
             random_state=random_state,

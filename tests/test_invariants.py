@@ -184,7 +184,7 @@ def test_a_fit_that_raises_leaves_the_fitted_estimator_as_it_was(problem, bad):
     new_params, X_bad, y_bad = BAD_FITS[bad](X, y)
     model.set_params(**new_params)
     # The optimiser runs only after every check has passed.
-    with mock.patch("sklearn_bptt._base._minimise", no_memory):
+    with mock.patch("sklearn_bptt._base.minimise", no_memory):
         with pytest.raises((ValueError, MemoryError)):
             fit(model, X_bad, y_bad)
     after = {k: v for k, v in vars(model).items() if k not in params}

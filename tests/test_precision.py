@@ -38,8 +38,16 @@ def objective_calls(monkeypatch):
 
 def test_float32_run_hands_over_to_float64_where_rounding_stops_it():
     X, y = mean_task()
-    # No penalty and tol=0: only rounding stops L-BFGS before max_iter.
-    kwargs = dict(n_hidden=3, alpha=0.0, tol=0.0, max_iter=1000, random_state=0)
+    # No penalty, tol=0 and no plateau rule: only rounding stops L-BFGS
+    # before max_iter.
+    kwargs = dict(
+        n_hidden=3,
+        alpha=0.0,
+        tol=0.0,
+        min_improvement=0,
+        max_iter=1000,
+        random_state=0,
+    )
     float32_fit = BPTTRegressor(**kwargs).fit(X.astype(np.float32), y)
     n_float32 = float32_fit.n_iter_
     assert n_float32 < 1000  # its line search ran out of float32 digits

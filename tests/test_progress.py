@@ -76,11 +76,18 @@ def test_verbose_two_prints_every_iteration(capsys):
 
 
 def test_one_count_runs_through_the_float32_and_float64_phases(capsys):
-    # tol=0: float32 rounding, not the gradient test, ends the first phase
-    # (after about 350 iterations on this easy task).
+    # tol=0 and min_improvement=0: float32 rounding, not a stopping rule,
+    # ends the first phase (after about 350 iterations on this easy task).
     X, _ = sum_task()
     model, lines = fit_verbosely(
-        BPTTRegressor(n_hidden=3, max_iter=1000, tol=0, verbose=2, random_state=0),
+        BPTTRegressor(
+            n_hidden=3,
+            max_iter=1000,
+            tol=0,
+            min_improvement=0,
+            verbose=2,
+            random_state=0,
+        ),
         X,
         X[:, -1, 0],
         capsys,
