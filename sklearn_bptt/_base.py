@@ -134,7 +134,7 @@ SHARED_DOCS = {
     validation_fraction : float, default=0.1
         Share of the training sequences held out with ``early_stopping``.
 
-    n_iter_no_change : int, default=50
+    n_iter_no_change : int, default={n_iter_no_change_default}
         The window of the stopping rules: iterations without a better
         validation score after which ``early_stopping`` ends the fit, and
         the iterations over which ``min_improvement`` is measured.
@@ -225,13 +225,8 @@ def fill_shared_docs(cls):
         text = text.replace(
             "{steps_per_time_constant}", str(cls._steps_per_time_constant)
         )
-        for parameter in (
-            "fixed_point_penalty",
-            "settle_time_constant",
-            "min_improvement",
-        ):
-            default = str(defaults[parameter].default)
-            text = text.replace(f"{{{parameter}_default}}", default)
+        for parameter, signature in defaults.items():
+            text = text.replace(f"{{{parameter}_default}}", str(signature.default))
         cls.__doc__ = cls.__doc__.replace(f"    {{{name}}}\n", text)
     return cls
 

@@ -238,7 +238,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         max_iter=500,
         max_fun=15000,
         tol=1e-5,
-        min_improvement=1e-3,
+        min_improvement=3e-4,
         n_init=1,
         n_jobs=None,
         random_state=None,

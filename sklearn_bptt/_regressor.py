@@ -195,7 +195,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         mixed_precision=True,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=50,
+        n_iter_no_change=100,
     ):
         super().__init__(
             n_hidden,
