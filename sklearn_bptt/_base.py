@@ -205,7 +205,8 @@ SHARED_DOCS = {
     stop_reason_ : str
         Why the kept fit stopped: SciPy's L-BFGS message (for example
         ``"CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"``), the
-        early-stopping message naming the best iteration, ``"non-finite"``
+        ``min_improvement`` rule's ``"CONVERGENCE: LOSS FELL BY LESS THAN
+        ..."``, the early-stopping message naming the best iteration, ``"non-finite"``
         when the loss overflowed, or ``"interrupted"`` after a
         KeyboardInterrupt.
 
