@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from . import _dask
 from ._engine import (
     Objective,
     ParameterLayout,
@@ -834,7 +835,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 "is None."
             )
         warm = self.warm_start and hasattr(self, "initial_state_")
-        X, lengths = check_sequences(self, X, reset=not warm)
+        if _dask.is_dask_array(X):
+            X, lengths, y, sample_weight = _dask.check_fit_inputs(
+                self, X, y, sample_weight, reset=not warm
+            )
+        else:
+            X, lengths = check_sequences(self, X, reset=not warm)
         sample_weight = _check_weights(sample_weight, X)
         y = self._validate_targets(y, X, lengths, sample_weight)
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
@@ -899,7 +905,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             verbose=self.verbose,
             validation_score=validation_score,
         )
-        if len(starts) == 1 or self.n_jobs in (None, 1):
+        # A Dask objective runs every evaluation on the cluster already.
+        in_turn = self.n_jobs in (None, 1) or isinstance(objective, _dask.DaskObjective)
+        if len(starts) == 1 or in_turn:
             runs = []
             for theta in starts:
                 runs.append(minimise(theta))
@@ -1061,6 +1069,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         ``leaks`` are the units' leak rates and the settle steps' (or None).
         """
+        if _dask.is_dask_array(X):
+            return _dask.objectives(self, layout, X, y, lengths, sample_weight, leaks)
         # One start uses the workers for chunks of samples, several for starts.
         n_jobs = self.n_jobs if n_starts == 1 else None
         objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs, leaks)
@@ -1243,9 +1253,15 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             The read-outs of all samples, in the caller's sample order.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.predict_rows(self, X, read_out, keep_width, n_settle_steps)
         X, lengths = check_sequences(self, X, reset=False)
         if n_settle_steps is None:
             n_settle_steps = self._checked_settle_steps()
+        return self._read_out_rows(X, lengths, read_out, keep_width, n_settle_steps)
+
+    def _read_out_rows(self, X, lengths, read_out, keep_width, n_settle_steps):
+        """:meth:`_predict_rows` on validated sequences and their lengths."""
         if not keep_width:
             X = X[:, : lengths.max()]
         params = self._fitted_params(X.dtype)

@@ -20,6 +20,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from . import _dask
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, exact_sum
 from ._functions import log_softmax, softmax
@@ -406,6 +407,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             The most probable class of the settled state.
         """
         proba = self.predict_proba(X)
+        if _dask.is_dask_array(proba):
+            return _dask.classes_of(proba, self.classes_)
         return self.classes_[np.argmax(proba, axis=1)]
 
     def trajectory(self, X):
@@ -440,6 +443,12 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         >>> path.hidden_states.shape, path.proba.shape
         ((2, 17, 4), (2, 17, 2))
         """
+        _dask.reject(
+            X,
+            "trajectory",
+            "it returns every hidden state of every sequence, more numbers than "
+            "X holds, in this process.",
+        )
         states = self._predict_rows(X, _sample_major_states, keep_width=True)
         return Bunch(
             hidden_states=states,
@@ -498,6 +507,11 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         (4, (60, 201))
         """
         check_is_fitted(self)
+        _dask.reject(
+            X,
+            "find_attractors",
+            "it groups the end states of all sequences in this process.",
+        )
         validate_parameter_constraints(
             {
                 "n_free_steps": [Count(Integral, 1, None, closed="left")],
