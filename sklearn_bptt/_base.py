@@ -1234,8 +1234,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like
-            Sequences, validated here.
+        X : array-like or dask.array.Array
+            Sequences, validated here (a Dask array block by block, when its
+            result is computed).
         read_out : callable
             ``read_out(batch, states, params)`` returns an array whose first
             axis follows the batch's rows.
@@ -1249,8 +1250,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         Returns
         -------
-        result : ndarray
-            The read-outs of all samples, in the caller's sample order.
+        result : ndarray or dask.array.Array
+            The read-outs of all samples, in the caller's sample order; a Dask
+            array blocked like a Dask ``X``.
         """
         check_is_fitted(self)
         if _dask.is_dask_array(X):

@@ -284,7 +284,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
                 (n_samples, n_features)
-            Input sequences, NaN-padded at the end if of different lengths.
+            Input sequences, NaN-padded at the end if of different lengths. A
+            Dask array, chunked along the samples, stays on its workers
+            (:ref:`scaling_out`).
         y : array-like of shape (n_samples,)
             Class labels (ints, strings, ...), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -369,9 +371,10 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray or dask.array.Array of shape (n_samples, n_classes)
             Probabilities after the last input step and the current
-            ``n_settle_steps``; columns follow ``classes_``.
+            ``n_settle_steps``; columns follow ``classes_``. A Dask array
+            blocked like ``X`` when ``X`` is one.
         """
         return self._predict_rows(X, _final_proba)
 
@@ -386,7 +389,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray or dask.array.Array of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
         # From the log-softmax: the log of an underflowed probability is -inf.
@@ -403,7 +406,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray or dask.array.Array of shape (n_samples,)
             The most probable class of the settled state.
         """
         proba = self.predict_proba(X)

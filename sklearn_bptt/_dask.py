@@ -86,6 +86,26 @@ def _to_numpy(value):
     return value
 
 
+def _block_bounds(chunks):
+    """``(start, stop)`` of every block of a Dask array along its first axis."""
+    stops = np.cumsum(chunks, dtype=int)
+    return list(zip(stops - np.asarray(chunks, dtype=int), stops, strict=True))
+
+
+def _blocks(array):
+    """Every block of a Dask array blocked along its first axis, with its bounds.
+
+    Yields ``(block, (start, stop))`` with ``block`` a Dask delayed object.
+    """
+    blocks = array.to_delayed().ravel()
+    return zip(blocks, _block_bounds(array.chunks[0]), strict=True)
+
+
+def _block_start(block_info):
+    """The index in the whole array of a block's first sample."""
+    return block_info[0]["array-location"][0][0] if block_info else 0
+
+
 # Validation
 # ----------
 
@@ -111,7 +131,7 @@ def check_fit_inputs(estimator, X, y, sample_weight, reset):
             "early_stopping=False, or a NumPy array with early_stopping=True."
         )
     X = as_sequence_array(estimator, X, reset=reset)
-    lengths = sequence_lengths_of(estimator, X)
+    lengths = sequence_lengths_of(X)
     if getattr(estimator, "output", "last") == "sequence":
         if is_dask_array(y) and y.dtype.kind == "O":
             raise ValueError(
@@ -180,11 +200,6 @@ def as_sequence_array(estimator, X, reset):
     return X
 
 
-def _block_start(block_info):
-    """The index in the whole array of a block's first sample."""
-    return block_info[0]["array-location"][0][0] if block_info else 0
-
-
 def _block_lengths(block, block_info=None):
     """The lengths of one block's sequences, after the checks NumPy input gets."""
     assert_all_finite(block, allow_nan=True, input_name="X")
@@ -193,13 +208,15 @@ def _block_lengths(block, block_info=None):
     return sequence_lengths(block, _block_start(block_info))
 
 
-def sequence_lengths_of(estimator, X):
+def sequence_lengths_of(X):
     """The length of every sequence of a Dask ``X``, computed block by block.
 
     A value that is not allowed (infinity, NaN that is not padding) raises
     the ValueError NumPy input gets, naming the sample by its index in ``X``.
     """
-    lengths = X.map_blocks(_block_lengths, drop_axis=[1, 2], dtype=np.intp)
+    lengths = X.map_blocks(
+        _block_lengths, drop_axis=[1, 2], dtype=np.intp, meta=np.empty(0, np.intp)
+    )
     return np.asarray(lengths.compute())
 
 
@@ -467,19 +484,6 @@ def _block_digests(X, y, rows, dtypes, per_step_targets):
     return digests, counts
 
 
-def _block_bounds(chunks):
-    """``(start, stop)`` of every block of a Dask array along its first axis."""
-    stops = np.cumsum(chunks, dtype=int)
-    return list(zip(stops - np.asarray(chunks, dtype=int), stops, strict=True))
-
-
-def _blocks(array):
-    """Every block of a Dask array blocked along its first axis, as a delayed
-    object, with its ``(start, stop)``."""
-    blocks = array.to_delayed().ravel()
-    return zip(blocks, _block_bounds(array.chunks[0]), strict=True)
-
-
 def _digests(X, y, sample_weight, dtypes):
     """Every sample's digest in each precision, computed on the workers.
 
@@ -489,17 +493,13 @@ def _digests(X, y, sample_weight, dtypes):
     """
     dask = import_dask()
     per_step_targets = is_dask_array(y)
-    x_blocks = X.to_delayed().ravel()
     y_blocks = y.to_delayed().ravel() if per_step_targets else None
+    digest = dask.delayed(_block_digests)
     tasks = []
-    for index, (start, stop) in enumerate(_block_bounds(X.chunks[0])):
+    for index, (block, (start, stop)) in enumerate(_blocks(X)):
         rows = np.flatnonzero(sample_weight[start:stop] > 0)
         y_block = y_blocks[index] if per_step_targets else y[start:stop]
-        tasks.append(
-            dask.delayed(_block_digests)(
-                x_blocks[index], y_block, rows, dtypes, per_step_targets
-            )
-        )
+        tasks.append(digest(block, y_block, rows, dtypes, per_step_targets))
     blocks = dask.compute(*tasks)
     digests = [
         np.concatenate([block[0][i] for block in blocks]) for i in range(len(dtypes))
@@ -564,7 +564,7 @@ def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
         "fixed_point": estimator.fixed_point_penalty,
         "settle_leak": leaks[1],
     }
-    partitions, settings = [], []
+    built = []  # (partitions, dtype, alpha) of each precision
     for dtype, dtype_digests in zip(dtypes, digests, strict=True):
         rows, weights = merge_samples(dtype_digests, kept, sample_weight)
         merged_weight = np.zeros_like(sample_weight)
@@ -585,16 +585,14 @@ def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
         parts = _partitions(
             X, y, lengths, merged_weight, chunks, n_partitions, objective_args
         )
-        partitions.append(parts)
         # The penalty is per unit of sample weight, as in memory.
-        settings.append((dtype, estimator.alpha / exact_sum(weights)))
+        built.append((parts, dtype, estimator.alpha / exact_sum(weights)))
     # One persist for both precisions, so that every block of X is read once.
-    persisted = dask.persist(*[part for parts in partitions for part in parts])
-    results, start = [], 0
-    for parts, (dtype, alpha) in zip(partitions, settings, strict=True):
-        kept_parts = list(persisted[start : start + len(parts)])
-        start += len(parts)
-        results.append(DaskObjective(kept_parts, layout, dtype, alpha, free))
+    persisted = iter(dask.persist(*[part for parts, _, _ in built for part in parts]))
+    results = [
+        DaskObjective([next(persisted) for _ in parts], layout, dtype, alpha, free)
+        for parts, dtype, alpha in built
+    ]
     return results[0], (results[1] if len(results) > 1 else None)
 
 
@@ -674,13 +672,12 @@ def pooled_r2(y, y_pred, sample_weight):
         if sample_weight is None
         else _check_sample_weight(_to_numpy(sample_weight), y_pred)
     )
-    call = dask.delayed(_block_r2_sums)
-    bounds = _block_bounds(y.chunks[0])
-    y_blocks = y.to_delayed().ravel()
+    sums = dask.delayed(_block_r2_sums)
+    blocks = list(_blocks(y))
     first = dask.compute(
         *(
-            call(block, None, sample_weight[start:stop], None)
-            for block, (start, stop) in zip(y_blocks, bounds, strict=True)
+            sums(block, None, sample_weight[start:stop], None)
+            for block, (start, stop) in blocks
         )
     )
     weighted_sum, total_weight, n_targets = map(fsum, np.array(first).T)
@@ -692,11 +689,12 @@ def pooled_r2(y, y_pred, sample_weight):
         )
         return float("nan")
     mean = weighted_sum / total_weight
+    predictions = y_pred.to_delayed().ravel()
     second = dask.compute(
         *(
-            call(block, pred, sample_weight[start:stop], mean)
-            for block, pred, (start, stop) in zip(
-                y_blocks, y_pred.to_delayed().ravel(), bounds, strict=True
+            sums(block, prediction, sample_weight[start:stop], mean)
+            for (block, (start, stop)), prediction in zip(
+                blocks, predictions, strict=True
             )
         )
     )
@@ -767,10 +765,10 @@ def classes_of(proba, classes):
     )
 
 
-def reject(X, method, help):
+def reject(X, method, reason):
     """Raise a NotImplementedError for a method that takes no Dask ``X``."""
     if is_dask_array(X):
         raise NotImplementedError(
-            f"{method} does not take a Dask array: {help} Pass a NumPy array of "
+            f"{method} does not take a Dask array: {reason} Pass a NumPy array of "
             f"the sequences to look at, for example {method}(X[:100].compute())."
         )

@@ -236,7 +236,9 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
                 (n_samples, n_features)
-            Input sequences, NaN-padded at the end if of different lengths.
+            Input sequences, NaN-padded at the end if of different lengths. A
+            Dask array, chunked along the samples, stays on its workers
+            (:ref:`scaling_out`).
         y : array-like
             ``(n_samples,)`` or ``(n_samples, n_outputs)`` with
             ``output="last"``; ``(n_samples, n_timesteps)`` or
@@ -353,11 +355,12 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
         Returns
         -------
-        y_pred : ndarray
+        y_pred : ndarray or dask.array.Array
             With ``output="last"``: ``(n_samples,)`` for one output, else
             ``(n_samples, n_outputs_)``, from the state after the last input
             step and the current ``n_settle_steps``. With ``output="sequence"``:
-            ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps.
+            ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps. A
+            Dask array blocked like ``X`` when ``X`` is one.
         """
         check_is_fitted(self)
         if self._kept_params["output"] == "last":

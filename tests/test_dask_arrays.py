@@ -346,20 +346,24 @@ def test_missing_dask_raises_a_clear_import_error(monkeypatch):
 # Faults: these kill workers, so they come last.
 
 
-def kill_a_worker_at_call(monkeypatch, client, call, worker=None):
-    """Kill one worker process (SIGKILL) when the objective is called ``call``-th."""
+def kill_a_worker_at_call(monkeypatch, client, call, worker):
+    """Kill a worker's process (SIGKILL) when the objective is called ``call``-th."""
     evaluate = _dask.DaskObjective.__call__
     calls = []
 
     def evaluate_or_kill(self, theta):
         calls.append(None)
         if len(calls) == call:
-            pids = client.run(os.getpid)
-            os.kill(pids[worker or min(pids)], signal.SIGKILL)
+            pid = client.run(os.getpid, workers=[worker])[worker]
+            os.kill(pid, signal.SIGKILL)
         return evaluate(self, theta)
 
     monkeypatch.setattr(_dask.DaskObjective, "__call__", evaluate_or_kill)
     return calls
+
+
+def worker_addresses(client):
+    return set(client.scheduler_info()["workers"])
 
 
 def test_a_worker_killed_mid_fit_costs_time_not_correctness(
@@ -370,13 +374,14 @@ def test_a_worker_killed_mid_fit_costs_time_not_correctness(
     y = X[:, :, 0].sum(axis=1)
     model = BPTTRegressor(n_hidden=4, max_iter=8, random_state=0)
     numpy_fit = model.fit(X.compute(), y.compute())
-    pids_before = set(client.run(os.getpid).values())
+    workers = worker_addresses(client)
 
-    calls = kill_a_worker_at_call(monkeypatch, client, call=3)
+    victim = min(workers)
+    calls = kill_a_worker_at_call(monkeypatch, client, call=3, worker=victim)
     dask_fit = BPTTRegressor(**model.get_params()).fit(X, y)
 
     assert len(calls) > 3, "the fit went on after the worker died"
-    assert set(client.run(os.getpid).values()) != pids_before
+    assert victim not in worker_addresses(client)
     assert_same_model(dask_fit, numpy_fit)
 
 
