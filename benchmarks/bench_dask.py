@@ -23,6 +23,8 @@ Run from the repository root, on a machine with little else running::
 
     python benchmarks/bench_dask.py                # n=200,000, T=100, d=4, H=32
     python benchmarks/bench_dask.py --n 50000 --repeats 2  # smaller, twice
+    python benchmarks/bench_dask.py --float64      # mixed_precision=False
+    python benchmarks/bench_dask.py --no-malloc-trim  # see the Scaling out page
 """
 
 import argparse
@@ -114,14 +116,20 @@ def timed_fit(model, X, y, clock):
     }
 
 
-def numpy_child(n, T, d, H, n_iter, n_blocks):
+def numpy_child(n, T, d, H, n_iter, n_blocks, mixed_precision):
     """In a fresh process: the in-memory fit with two threads."""
     from sklearn_bptt import BPTTRegressor
 
     X, y = make_data(n, T, d, n_blocks)
     X, y = X.compute(scheduler="threads"), y.compute(scheduler="threads")
     clock = EvaluationClock()
-    model = BPTTRegressor(n_hidden=H, max_iter=n_iter, n_jobs=2, random_state=0)
+    model = BPTTRegressor(
+        n_hidden=H,
+        max_iter=n_iter,
+        n_jobs=2,
+        random_state=0,
+        mixed_precision=mixed_precision,
+    )
     result = timed_fit(model, X, y, clock)
     result["x_mb"] = X.nbytes / 2**20
     print(json.dumps(result))
@@ -172,12 +180,19 @@ def split_evaluations(client, objective, repeats=3):
     }
 
 
-def dask_child(n, T, d, H, n_iter, n_blocks):
+def dask_child(n, T, d, H, n_iter, n_blocks, mixed_precision, malloc_trim=True):
     """In a fresh process: the fit on a Dask array on two local workers."""
+    import dask
     from distributed import Client, LocalCluster
 
     from sklearn_bptt import BPTTRegressor, _dask
 
+    if not malloc_trim:
+        # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_ set, which
+        # fixes glibc's threshold for mapping an allocation on its own.
+        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
+        environ = {k: v for k, v in environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+        dask.config.set({"distributed.nanny.pre-spawn-environ": environ})
     cluster = LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -196,11 +211,13 @@ def dask_child(n, T, d, H, n_iter, n_blocks):
 
     _dask.objectives = keep_objectives
     clock = EvaluationClock()
-    model = BPTTRegressor(n_hidden=H, max_iter=n_iter, random_state=0)
+    model = BPTTRegressor(
+        n_hidden=H, max_iter=n_iter, random_state=0, mixed_precision=mixed_precision
+    )
     result = timed_fit(model, X, y, clock)
     result["x_mb"] = X.nbytes / 2**20
     # The iterations ran on the float32 draft, when there is one.
-    result.update(split_evaluations(client, kept[-1] or kept[0]))
+    result.update(split_evaluations(client, kept[1] or kept[0]))
     result["worker_peak_mb"] = sorted(client.run(lambda: peak_resident_mb()).values())
     kept.clear()
     client.close()
@@ -212,6 +229,10 @@ def run_child(kind, args):
     command = [sys.executable, __file__, "--child", kind]
     for name in ("n", "T", "d", "H", "iterations", "blocks"):
         command += [f"--{name}", str(getattr(args, name))]
+    if args.float64:
+        command.append("--float64")
+    if args.no_malloc_trim:
+        command.append("--no-malloc-trim")
     output = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(output.stdout.strip().splitlines()[-1])
 
@@ -225,23 +246,44 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=3, help="max_iter")
     parser.add_argument("--blocks", type=int, default=16, help="blocks of the Dask X")
     parser.add_argument("--repeats", type=int, default=1, help="pairs of fits")
+    parser.add_argument("--float64", action="store_true", help="mixed_precision=False")
+    parser.add_argument(
+        "--no-malloc-trim",
+        action="store_true",
+        help="start the workers without MALLOC_TRIM_THRESHOLD_",
+    )
     parser.add_argument("--child", choices=["numpy", "dask"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    sizes = (args.n, args.T, args.d, args.H, args.iterations, args.blocks)
+    sizes = (
+        args.n,
+        args.T,
+        args.d,
+        args.H,
+        args.iterations,
+        args.blocks,
+        not args.float64,
+    )
     if args.child == "numpy":
         return numpy_child(*sizes)
     if args.child == "dask":
-        return dask_child(*sizes)
+        return dask_child(*sizes, malloc_trim=not args.no_malloc_trim)
 
     import sklearn_bptt
 
     print(f"sklearn_bptt from {os.path.dirname(sklearn_bptt.__file__)}")
+    precision = (
+        "mixed_precision=False: float64 throughout"
+        if args.float64
+        else "mixed precision: the iterations run in float32"
+    )
     print(
         f"BPTTRegressor(n_hidden={args.H}, max_iter={args.iterations}) on n={args.n}, "
-        f"T={args.T}, d={args.d}, float64 (mixed precision: the iterations run in "
-        f"float32); Dask X in {args.blocks} blocks; {os.cpu_count()} cores, load "
-        f"average at start {os.getloadavg()[0]:.1f}"
+        f"T={args.T}, d={args.d}, float64 X ({precision}); Dask X in {args.blocks} "
+        f"blocks; {os.cpu_count()} cores, load average at start "
+        f"{os.getloadavg()[0]:.1f}"
     )
+    if args.no_malloc_trim:
+        print("Dask workers started without MALLOC_TRIM_THRESHOLD_")
     # Turn about, so that a change in what else the machine runs shows.
     results = {}
     for repeat in range(1, args.repeats + 1):

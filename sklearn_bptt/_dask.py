@@ -373,7 +373,9 @@ class _Partition:
         self.objective = objective
 
     def __sizeof__(self):
-        return object.__sizeof__(self) + _nbytes(self.objective, set())
+        # Not the stacks: the worker's processes share them (_WORKSPACES).
+        held = dict(vars(self.objective), _workspaces=None)
+        return object.__sizeof__(self) + _nbytes(held, set())
 
 
 def _nbytes(value, seen):
