@@ -10,7 +10,8 @@ vector to the workers, which return the loss and gradient of each of their
 chunks, and this process sums them in chunk order: the sum the in-memory
 objective forms, term by term.
 
-Dask is imported here only when it is given a Dask array.
+The library imports Dask only when it is given a Dask array: the functions
+here that need it call :func:`import_dask`.
 """
 
 import copy
@@ -373,7 +374,7 @@ class _Partition:
         self.objective = objective
 
     def __sizeof__(self):
-        # Not the stacks: the worker's processes share them (_WORKSPACES).
+        # Not the stacks: all partitions in the process share them (_WORKSPACES).
         held = dict(vars(self.objective), _workspaces=None)
         return object.__sizeof__(self) + _nbytes(held, set())
 
