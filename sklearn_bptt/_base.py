@@ -23,6 +23,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from . import _dask
 from ._engine import (
     Objective,
     ParameterLayout,
@@ -582,7 +583,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 "is None."
             )
         warm = self.warm_start and hasattr(self, "initial_state_")
-        X, lengths = check_sequences(self, X, reset=not warm)
+        if _dask.is_dask_array(X):
+            X, lengths, y, sample_weight = _dask.check_fit_inputs(
+                self, X, y, sample_weight, reset=not warm
+            )
+        else:
+            X, lengths = check_sequences(self, X, reset=not warm)
         sample_weight = _check_weights(sample_weight, X)
         y = self._validate_targets(y, X, lengths, sample_weight)
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
@@ -652,7 +658,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             verbose=self.verbose,
             make_monitor=make_monitor,
         )
-        if len(starts) == 1 or self.n_jobs in (None, 1):
+        # A Dask objective runs every evaluation on the cluster already.
+        in_turn = self.n_jobs in (None, 1) or isinstance(objective, _dask.DaskObjective)
+        if len(starts) == 1 or in_turn:
             runs = []
             for theta in starts:
                 runs.append(minimise_from(theta))
@@ -814,6 +822,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         ``leaks`` are the units' leak rates and the settle steps' (or None).
         """
+        if _dask.is_dask_array(X):
+            return _dask.objectives(self, layout, X, y, lengths, sample_weight, leaks)
         # One start uses the workers for chunks of samples, several for starts.
         n_jobs = self.n_jobs if n_starts == 1 else None
         objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs, leaks)
@@ -977,8 +987,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like
-            Sequences, validated here.
+        X : array-like or dask.array.Array
+            Sequences, validated here (a Dask array block by block, when its
+            result is computed).
         read_out : callable
             ``read_out(batch, states, params)`` returns an array whose first
             axis follows the batch's rows.
@@ -992,13 +1003,20 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         Returns
         -------
-        result : ndarray
-            The read-outs of all samples, in the caller's sample order.
+        result : ndarray or dask.array.Array
+            The read-outs of all samples, in the caller's sample order; a Dask
+            array blocked like a Dask ``X``.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.predict_rows(self, X, read_out, keep_width, n_settle_steps)
         X, lengths = check_sequences(self, X, reset=False)
         if n_settle_steps is None:
             n_settle_steps = self._checked_settle_steps()
+        return self._read_out_rows(X, lengths, read_out, keep_width, n_settle_steps)
+
+    def _read_out_rows(self, X, lengths, read_out, keep_width, n_settle_steps):
+        """:meth:`_predict_rows` on validated sequences and their lengths."""
         if not keep_width:
             X = X[:, : lengths.max()]
         params = self._fitted_params(X.dtype)

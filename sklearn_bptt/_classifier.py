@@ -20,6 +20,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from . import _dask
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, exact_sum
 from ._functions import log_softmax, softmax
@@ -285,7 +286,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
                 (n_samples, n_features)
-            Input sequences, NaN-padded at the end if of different lengths.
+            Input sequences, NaN-padded at the end if of different lengths. A
+            Dask array, chunked along the samples, stays on its workers
+            (:ref:`scaling_out`).
         y : array-like of shape (n_samples,)
             Class labels (ints, strings, ...), at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -370,9 +373,10 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray or dask.array.Array of shape (n_samples, n_classes)
             Probabilities after the last input step and the current
-            ``n_settle_steps``; columns follow ``classes_``.
+            ``n_settle_steps``; columns follow ``classes_``. A Dask array
+            blocked like ``X`` when ``X`` is one.
         """
         return self._predict_rows(X, _final_proba)
 
@@ -387,7 +391,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray or dask.array.Array of shape (n_samples, n_classes)
             Log-probabilities; columns follow ``classes_``.
         """
         # From the log-softmax: the log of an underflowed probability is -inf.
@@ -404,10 +408,12 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray or dask.array.Array of shape (n_samples,)
             The most probable class of the settled state.
         """
         proba = self.predict_proba(X)
+        if _dask.is_dask_array(proba):
+            return _dask.classes_of(proba, self.classes_)
         return self.classes_[np.argmax(proba, axis=1)]
 
     def trajectory(self, X):
@@ -442,6 +448,12 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         >>> path.hidden_states.shape, path.proba.shape
         ((2, 17, 4), (2, 17, 2))
         """
+        _dask.reject(
+            X,
+            "trajectory",
+            "it returns every hidden state of every sequence, more numbers than "
+            "X holds, in this process.",
+        )
         states = self._predict_rows(X, _sample_major_states, keep_width=True)
         return Bunch(
             hidden_states=states,
@@ -500,6 +512,11 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         (4, (60, 201))
         """
         check_is_fitted(self)
+        _dask.reject(
+            X,
+            "find_attractors",
+            "it groups the end states of all sequences in this process.",
+        )
         validate_parameter_constraints(
             {
                 "n_free_steps": [Count(Integral, 1, None, closed="left")],

@@ -787,6 +787,38 @@ def leak_in_dtype(leak, dtype):
     return np.asarray(leak, dtype=dtype)
 
 
+def sum_chunks(results, params, layout, alpha, free=None):
+    """The loss and gradient of all chunks: their sum in chunk order plus the penalty.
+
+    Parameters
+    ----------
+    results : list of (float, ndarray)
+        Loss and flat gradient (in the data's dtype) of every chunk, in chunk
+        order; the first gradient is written into, and returned.
+    params : dict of ndarray
+        The parameters, in the data's dtype.
+    layout : ParameterLayout
+    alpha : float
+        Strength of the L2 penalty (see :func:`add_penalty`).
+    free : ndarray of shape (layout.size,) or None
+        1 for learned parameters, 0 for fixed ones (see :class:`Objective`).
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape (layout.size,), float64
+    """
+    loss_value, grad = results[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for chunk_loss, chunk_grad in results[1:]:
+            loss_value += chunk_loss
+            grad += chunk_grad
+        loss_value += add_penalty(params, alpha, layout.unpack(grad))
+    if free is not None:
+        grad *= free
+    return loss_value, grad.astype(np.float64, copy=False)
+
+
 class Objective:
     """The function L-BFGS minimises: flat float64 vector in, loss and gradient out.
 
@@ -918,15 +950,7 @@ class Objective:
                 results = Parallel(n_jobs=self.n_jobs or 1, backend="threading")(
                     delayed(self.chunk_loss_and_gradient)(params, i) for i in indices
                 )
-        loss_value, grad = results[0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            for chunk_loss, chunk_grad in results[1:]:
-                loss_value += chunk_loss
-                grad += chunk_grad
-            loss_value += add_penalty(params, self.alpha, self.layout.unpack(grad))
-        if self.free is not None:
-            grad *= self.free
-        return loss_value, grad.astype(np.float64, copy=False)
+        return sum_chunks(results, params, self.layout, self.alpha, self.free)
 
     def __getstate__(self):
         # Workspaces are scratch memory: not worth sending to another process.

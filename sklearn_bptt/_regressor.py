@@ -11,9 +11,14 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from . import _dask
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, SequenceTargets, exact_sum
-from ._validation import as_numeric_array, check_every_output_has_a_target
+from ._validation import (
+    as_numeric_array,
+    check_every_output_has_a_target,
+    check_targets_within_sequences,
+)
 
 
 def _final_outputs(batch, states, params):
@@ -233,7 +238,9 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_features) or \
                 (n_samples, n_features)
-            Input sequences, NaN-padded at the end if of different lengths.
+            Input sequences, NaN-padded at the end if of different lengths. A
+            Dask array, chunked along the samples, stays on its workers
+            (:ref:`scaling_out`).
         y : array-like
             ``(n_samples,)`` or ``(n_samples, n_outputs)`` with
             ``output="last"``; ``(n_samples, n_timesteps)`` or
@@ -287,14 +294,17 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             check_consistent_length(X, y)
             return y.reshape(len(y), -1)
 
-        y = check_array(
-            y,
-            ensure_2d=False,
-            allow_nd=True,
-            dtype=X.dtype,
-            ensure_all_finite="allow-nan",
-            input_name="y",
-        )
+        if _dask.is_dask_array(X):
+            y = _dask.as_target_array(y, X, X.dtype)
+        else:
+            y = check_array(
+                y,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype=X.dtype,
+                ensure_all_finite="allow-nan",
+                input_name="y",
+            )
         if y.ndim not in (2, 3) or y.shape[1] != X.shape[1]:
             raise ValueError(
                 "With output='sequence', y must have shape (n_samples, n_timesteps)"
@@ -304,20 +314,17 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         check_consistent_length(X, y)
         self._sequence_target_ndim = y.ndim
         y = y.reshape(y.shape[0], y.shape[1], -1)
-        padded = np.arange(X.shape[1]) >= lengths[:, None]
-        beyond_end = padded[:, :, None] & ~np.isnan(y)
-        if beyond_end.any():
-            sample, step, _ = np.argwhere(beyond_end)[0]
-            raise ValueError(
-                f"y has a target at sample {sample}, step {step}, where X is "
-                "padding; set y to NaN past the end of each sequence."
-            )
+        if _dask.is_dask_array(y):
+            return _dask.check_sequence_targets(y, lengths, sample_weight)
+        check_targets_within_sequences(y, lengths)
         check_every_output_has_a_target(y, sample_weight)
         return y
 
     def _trivial_loss(self, y, sample_weight):
         # Per output, the weighted mean over every target entry; the loss is
         # the mean over all entries, as in the engine.
+        if _dask.is_dask_array(y):
+            return _dask.trivial_squared_error(y, sample_weight)
         y = y.astype(np.float64).reshape(len(y), -1, y.shape[-1])
         has_target = ~np.isnan(y)
         weights = has_target * sample_weight[:, None, None]
@@ -350,11 +357,12 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
         Returns
         -------
-        y_pred : ndarray
+        y_pred : ndarray or dask.array.Array
             With ``output="last"``: ``(n_samples,)`` for one output, else
             ``(n_samples, n_outputs_)``, from the state after the last input
             step and the current ``n_settle_steps``. With ``output="sequence"``:
-            ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps.
+            ``(n_samples, n_timesteps[, n_outputs_])``, NaN at padded steps. A
+            Dask array blocked like ``X`` when ``X`` is one.
         """
         check_is_fitted(self)
         if self._kept_params["output"] == "last":
@@ -389,20 +397,25 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         if self._kept_params["output"] == "last":
             return super().score(X, y, sample_weight=sample_weight)
         y_pred = self.predict(X)
-        y = check_array(
-            as_numeric_array(y, "y"),
-            ensure_2d=False,
-            allow_nd=True,
-            dtype=np.float64,
-            ensure_all_finite="allow-nan",
-            input_name="y",
-        )
+        if _dask.is_dask_array(y_pred):
+            y = _dask.as_target_array(y, y_pred, np.float64)
+        else:
+            y = check_array(
+                as_numeric_array(y, "y"),
+                ensure_2d=False,
+                allow_nd=True,
+                dtype=np.float64,
+                ensure_all_finite="allow-nan",
+                input_name="y",
+            )
         if y.shape != y_pred.shape:
             raise ValueError(
                 f"y must have the shape of the predictions, {y_pred.shape} "
                 "(n_samples, n_timesteps[, n_outputs]) with output='sequence'; "
                 f"got shape {y.shape}."
             )
+        if _dask.is_dask_array(y_pred):
+            return _dask.pooled_r2(y, y_pred, sample_weight)
         targeted = ~np.isnan(y)
         weights = None
         if sample_weight is not None:

@@ -263,12 +263,13 @@ def _check_n_features(estimator, n_features, reset):
         )
 
 
-def sequence_lengths(X):
+def sequence_lengths(X, first_sample=0):
     """Length of every sequence of a 3D array padded at the end with NaN steps.
 
     Raises a ValueError naming the first sample and step where NaN is not
     padding: NaN in only some features of a step, NaN steps followed by real
-    ones, or a sequence that is padding only.
+    ones, or a sequence that is padding only. ``first_sample`` is the number
+    of the first row in those messages, for one block of a larger array.
     """
     n_samples, n_timesteps, _ = X.shape
     missing = np.isnan(X)
@@ -278,6 +279,7 @@ def sequence_lengths(X):
     partial = missing.any(axis=2) & ~padded
     if partial.any():
         sample, step = np.argwhere(partial)[0]
+        sample += first_sample
         raise ValueError(
             f"X contains NaN in some but not all features of sample {sample} at "
             f"step {step}. NaN is only allowed as padding: whole steps at the end "
@@ -289,7 +291,7 @@ def sequence_lengths(X):
         real.any(axis=1), n_timesteps - np.argmax(real[:, ::-1], axis=1), 0
     )
     if (lengths == 0).any():
-        sample = np.flatnonzero(lengths == 0)[0]
+        sample = first_sample + np.flatnonzero(lengths == 0)[0]
         raise ValueError(
             f"Sample {sample} of X is entirely NaN: every sequence needs at least "
             "one real step (NaN marks padding at the end of a sequence)."
@@ -297,6 +299,7 @@ def sequence_lengths(X):
     gaps = padded & (np.arange(n_timesteps) < lengths[:, None])
     if gaps.any():
         sample, step = np.argwhere(gaps)[0]
+        sample += first_sample
         raise ValueError(
             f"X contains NaN at sample {sample}, step {step}, before the end of "
             "the sequence. NaN is only allowed as padding: whole steps at the end "
@@ -331,6 +334,29 @@ def check_every_output_has_a_target(Y, sample_weight):
             "(or its sample weight is zero) at every step of every sample, so "
             "that output could not be learned. Drop it from y or give it "
             "targets."
+        )
+
+
+def check_targets_within_sequences(Y, lengths, first_sample=0):
+    """Raise a ValueError naming the first target placed where ``X`` is padding.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_timesteps, n_outputs)
+        Per-step targets, NaN meaning "no target here".
+    lengths : ndarray of shape (n_samples,)
+        Length of every sequence of ``X``.
+    first_sample : int, default=0
+        The number of the first row in the message, for one block of a
+        larger array.
+    """
+    padded = np.arange(Y.shape[1]) >= lengths[:, None]
+    beyond_end = padded[:, :, None] & ~np.isnan(Y)
+    if beyond_end.any():
+        sample, step, _ = np.argwhere(beyond_end)[0]
+        raise ValueError(
+            f"y has a target at sample {first_sample + sample}, step {step}, where "
+            "X is padding; set y to NaN past the end of each sequence."
         )
 
 
@@ -422,15 +448,46 @@ def canonical_samples(X, y, sample_weight):
         Summed weight of each.
     """
     kept = np.flatnonzero(sample_weight > 0)
-    # A 128-bit BLAKE2 digest per sample: equal digests mean equal samples
-    # (a collision is far less likely than a hardware error).
-    digests = np.frombuffer(
+    return merge_samples(sample_digests(X, y, kept), kept, sample_weight)
+
+
+def sample_digests(X, y, rows):
+    """A 128-bit BLAKE2 digest of the sequence and target of each of ``rows``.
+
+    Equal digests mean equal samples (a collision is far less likely than a
+    hardware error). The bytes hashed are those of ``X[i]`` and ``y[i]`` in
+    their own dtype, so float32 and float64 copies of the data have
+    different digests.
+
+    Returns
+    -------
+    digests : ndarray of shape (len(rows),), dtype V16
+    """
+    return np.frombuffer(
         b"".join(
             hashlib.blake2b(X[i].tobytes() + y[i].tobytes(), digest_size=16).digest()
-            for i in kept
+            for i in rows
         ),
         dtype="V16",
     )
+
+
+def merge_samples(digests, kept, sample_weight):
+    """Merge the samples of equal digests and order them by digest.
+
+    Parameters
+    ----------
+    digests : ndarray of shape (len(kept),), dtype V16
+        From :func:`sample_digests`, in the order of ``kept``.
+    kept : ndarray of int
+        Increasing indices of the samples of positive weight.
+    sample_weight : ndarray of shape (n,)
+
+    Returns
+    -------
+    rows, weights : ndarray
+        As for :func:`canonical_samples`.
+    """
     _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
     weights = np.bincount(inverse.ravel(), weights=sample_weight[kept])
     return kept[first], weights.astype(sample_weight.dtype)
