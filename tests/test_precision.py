@@ -8,7 +8,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_bptt._base
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
-from sklearn_bptt._engine import Objective
+from sklearn_bptt._engine import (
+    FinalWindowTargets,
+    Objective,
+    ParameterLayout,
+    plan_chunks,
+)
 
 
 def mean_task(n_samples=200, n_steps=5, seed=0):
@@ -105,3 +110,37 @@ def test_targets_beyond_float32_range_are_fitted_in_float64(objective_calls):
     assert rest and all(dtype == np.float64 for dtype, _ in rest)
     assert np.isfinite(model.loss_)
     assert np.isfinite(model.predict(X)).all()
+
+
+@pytest.mark.parametrize("settle", [0, 3])
+def test_float32_objective_stays_float32_with_one_leak_for_all_units(settle):
+    # One leak rate for every unit is passed as a Python float, several as an
+    # array in the data's dtype: both must compute in float32, so the two give
+    # the same bits (a float64 factor would promote every step's product).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 5, 2)).astype(np.float32)
+    lengths = np.full(6, 5)
+    y = np.eye(3)[rng.randint(3, size=6)]
+    layout = ParameterLayout(2, 4, 3)
+    chunks = plan_chunks(lengths, 5 + settle, 4, 4)
+    theta = rng.normal(scale=0.5, size=layout.size).astype(np.float32)
+
+    def objective(leak):
+        targets = FinalWindowTargets(y, np.ones(6), 1, per_output=False)
+        return Objective(
+            layout,
+            X,
+            lengths,
+            chunks,
+            settle,
+            targets,
+            "tanh",
+            "cross_entropy",
+            alpha=0.01,
+            leak=leak,
+        )
+
+    loss_one, grad_one = objective(0.3)(theta)
+    loss_each, grad_each = objective(np.full(4, 0.3))(theta)
+    assert loss_one == loss_each
+    np.testing.assert_array_equal(grad_one, grad_each)
