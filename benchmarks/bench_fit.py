@@ -168,9 +168,15 @@ def fit_seconds(n, T, n_iter, repeats):
     rng = np.random.RandomState(0)
     X = rng.standard_normal((n, T, 3))
     y = X[:, -5:, 0].sum(axis=1)
-    # A fixed time constant, so that only the size changes with T.
+    # A fixed time constant, so that only the size changes with T; no
+    # stopping rule, so that every fit runs its n_iter iterations.
     model = BPTTRegressor(
-        n_hidden=32, time_constant=1, max_iter=n_iter, tol=0, random_state=0
+        n_hidden=32,
+        time_constant=1,
+        max_iter=n_iter,
+        tol=0,
+        min_improvement=0,
+        random_state=0,
     )
     return median_seconds(lambda: model.fit(X, y), repeats)
 
@@ -266,10 +272,16 @@ def bench_against_torch(repeats, n=1000, T=50, d=3, H=32, n_iter=30, alpha=1e-4)
     y = X[:, -5:, 0].sum(axis=1)
     # time_constant=1: the plain network, the model torch.nn.RNN computes.
     model = BPTTRegressor(
-        n_hidden=H, time_constant=1, max_iter=n_iter, tol=0, alpha=alpha, random_state=0
+        n_hidden=H,
+        time_constant=1,
+        max_iter=n_iter,
+        tol=0,
+        min_improvement=0,
+        alpha=alpha,
+        random_state=0,
     )
     layout = ParameterLayout(d, H, 1)
-    theta = model._starting_points(layout, warm=False)[0]
+    theta = model._starting_points(layout, False, np.ones(H))[0]
 
     ours = median_seconds(lambda: model.fit(X, y), repeats)
     # The regressor keeps 30 steps of L-BFGS history; torch's run keeps 10, so

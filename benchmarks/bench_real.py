@@ -189,6 +189,8 @@ SHORT_REASONS = {
 
 
 def short_reason(reason):
+    if reason.startswith("CONVERGENCE: LOSS FELL BY LESS THAN"):
+        return "plateau"  # the min_improvement rule
     return SHORT_REASONS.get(reason, reason)
 
 

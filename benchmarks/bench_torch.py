@@ -175,7 +175,7 @@ def run_ours(name, seed, overrides):
     bench_tasks.run_task makes the data and fits exactly as the task table
     does (``n_jobs=None``, L-BFGS with BLAS on one thread).
     """
-    scores, seconds, iterations, _ = run_task(name, [seed], overrides)
+    scores, seconds, iterations, *_ = run_task(name, [seed], overrides)
     return scores[0], seconds[0], f"{iterations[0]} L-BFGS iterations"
 
 
