@@ -38,18 +38,10 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from bench_fit import print_table  # this folder is on the path
 from sklearn.exceptions import ConvergenceWarning
 
 warnings.simplefilter("ignore", ConvergenceWarning)
-
-
-def print_table(title, header, rows):
-    print(f"\n{title}")
-    widths = [
-        max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)
-    ]
-    for row in [header, ["-" * w for w in widths], *rows]:
-        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths, strict=True)))
 
 
 def resident_mb():

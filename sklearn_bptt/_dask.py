@@ -35,7 +35,7 @@ from ._engine import Objective, exact_sum, one_blas_thread, sum_chunks
 from ._validation import (
     ENCODE_HELP,
     SHAPES_HELP,
-    _check_n_features,
+    as_three_dimensional,
     check_every_output_has_a_target,
     check_targets_within_sequences,
     merge_samples,
@@ -164,9 +164,7 @@ def as_sequence_array(estimator, X, reset):
         )
     if X.dtype not in (np.float64, np.float32):
         X = X.astype(np.float64)
-    if X.ndim == 2:
-        X = X[:, np.newaxis, :]
-    elif X.ndim != 3:
+    if X.ndim not in (2, 3):
         raise ValueError(
             f"X must be {SHAPES_HELP}; got a {X.ndim}D array of shape {X.shape}."
         )
@@ -175,30 +173,13 @@ def as_sequence_array(estimator, X, reset):
             "X has blocks of unknown size (from a Dask DataFrame, for example); "
             "compute them first with X.compute_chunk_sizes()."
         )
-    if len(X.chunks[1]) > 1 or len(X.chunks[2]) > 1:
+    if any(len(chunks) > 1 for chunks in X.chunks[1:]):
         raise ValueError(
             "A Dask array X must be chunked along the samples only, each block "
             f"holding whole sequences; got chunks {X.chunks[1:]} along the steps "
             "and features. Rechunk it with X.rechunk({1: -1, 2: -1})."
         )
-    n_samples, n_timesteps, n_features = X.shape
-    name = type(estimator).__name__
-    if n_samples == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-            f"is required by {name}."
-        )
-    if n_timesteps == 0:
-        raise ValueError(
-            f"X has 0 time steps (shape={X.shape}); at least 1 is required."
-        )
-    if n_features == 0:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
-            "is required."
-        )
-    _check_n_features(estimator, n_features, reset)
-    return X
+    return as_three_dimensional(X, estimator, reset)
 
 
 def _block_lengths(block, block_info=None):

@@ -216,6 +216,17 @@ def check_sequences(estimator, X, *, reset, check_names=True):
     if X.ndim == 2 and reset and columns is not None:
         index_names = list(getattr(getattr(X_in, "index", None), "names", []))
         _warn_if_long_table(estimator, list(columns), index_names, X)
+    X = as_three_dimensional(X, estimator, reset)
+    return X, sequence_lengths(X)
+
+
+def as_three_dimensional(X, estimator, reset):
+    """``X`` as ``(n_samples, n_timesteps, n_features)``, none of them 0.
+
+    A 2D ``X`` is one step per sequence (the input as the starting point).
+    Checks, or with ``reset`` sets, ``n_features_in_``. Works on NumPy and
+    Dask arrays alike: it reads only shapes.
+    """
     if X.ndim == 2:
         X = X[:, np.newaxis, :]
     elif X.ndim != 3:
@@ -223,6 +234,11 @@ def check_sequences(estimator, X, *, reset, check_names=True):
             f"X must be {SHAPES_HELP}; got a {X.ndim}D array of shape {X.shape}."
         )
     n_samples, n_timesteps, n_features = X.shape
+    if n_samples == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+            f"is required by {type(estimator).__name__}."
+        )
     if n_timesteps == 0:
         raise ValueError(
             f"X has 0 time steps (shape={X.shape}); at least 1 is required."
@@ -233,7 +249,7 @@ def check_sequences(estimator, X, *, reset, check_names=True):
             "is required."
         )
     _check_n_features(estimator, n_features, reset)
-    return X, sequence_lengths(X)
+    return X
 
 
 def _warn_if_long_table(estimator, columns, index_names, X):

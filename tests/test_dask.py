@@ -25,26 +25,6 @@ distributed = pytest.importorskip("distributed")
 FITTED = tuple(name + "_" for name in PARAMETER_NAMES)
 
 
-@pytest.fixture(scope="module")
-def client(request):
-    """A Dask client of two single-threaded worker processes on 127.0.0.1."""
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    )
-    dask_client = distributed.Client(cluster)
-
-    def close():
-        dask_client.close()
-        cluster.close()
-
-    request.addfinalizer(close)
-    return dask_client
-
-
 def small_sequences(n_samples=60, n_steps=6, seed=0):
     """Uniform(-1, 1) sequences of one feature and the sum of each one."""
     X = np.random.RandomState(seed).uniform(-1, 1, size=(n_samples, n_steps, 1))

@@ -29,26 +29,6 @@ FITTED = tuple(name + "_" for name in PARAMETER_NAMES) + ("time_constant_",)
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def client(request):
-    """A Dask client of two single-threaded worker processes on 127.0.0.1."""
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    )
-    dask_client = distributed.Client(cluster)
-
-    def close():
-        dask_client.close()
-        cluster.close()
-
-    request.addfinalizer(close)
-    return dask_client
-
-
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of a few samples, so that tiny data makes several partitions.
