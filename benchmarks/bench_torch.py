@@ -1,7 +1,7 @@
 """Time to quality: the classifier against torch RNN and LSTM nets trained by Adam.
 
-Issue #17 asks how long a user waits for a given held-out accuracy. Per task
-and seed this script fits:
+How long a user waits for a given held-out accuracy. Per task and seed this
+script fits:
 
 - ours: the default ``BPTTAttractorClassifier`` (with any ``--set``
   overrides), and the plain net (the same with ``time_constant=1``); the fit
