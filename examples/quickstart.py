@@ -3,8 +3,8 @@
 Each sequence has 20 to 22 steps of (random value, marker); the target, given
 at the end, is set by the sum of the two marked values (Hochreiter and
 Schmidhuber, 1997, experiment 4). The script trains a small recurrent net on
-1,000 sequences, holding a tenth of them out to stop when its score there no
-longer improves, and scores it on 1,000 new ones.
+1,000 sequences, which stops by itself once its loss no longer improves, and
+scores it on 1,000 new ones.
 
 Run it with ``python examples/quickstart.py``.
 """
@@ -20,7 +20,7 @@ X_train, y_train = make_adding_problem(n_samples=1000, n_timesteps=20, random_st
 X_test, y_test = make_adding_problem(n_samples=1000, n_timesteps=20, random_state=1)
 
 start = time.perf_counter()
-model = BPTTRegressor(n_hidden=8, early_stopping=True, random_state=0)
+model = BPTTRegressor(n_hidden=8, random_state=0)
 model.fit(X_train, y_train)
 elapsed = time.perf_counter() - start
 
