@@ -607,17 +607,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             layout, X, y, lengths, fit_weight, len(starts), leaks
         )
         trivial_loss = self._trivial_loss(y, fit_weight)
+        validation_score = None
         if validation_rows is not None:
-            score = self._validation_score(
+            validation_score = self._validation_score(
                 layout, X, y, lengths, sample_weight, validation_rows, leaks
             )
-            make_monitor = partial(ValidationMonitor, score, self.n_iter_no_change)
-        elif self.min_improvement:
-            make_monitor = partial(
-                LossPlateau, self.min_improvement, self.n_iter_no_change, trivial_loss
-            )
-        else:
-            make_monitor = None
+        make_monitor = self._stopping_rule(validation_score, trivial_loss)
         runs = self._run_starts(objective, draft, starts, make_monitor)
         if any(run.theta is None for run in runs):
             raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
@@ -646,6 +641,16 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self.best_validation_score_ = run.best_validation[0]
         # Predictions use these as fitted, whatever set_params says later.
         self._kept_params = {name: getattr(self, name) for name in self._kept_at_fit}
+
+    def _stopping_rule(self, validation_score, trivial_loss):
+        """What makes each run's monitor: early stopping, the plateau rule or none."""
+        if validation_score is not None:
+            return partial(ValidationMonitor, validation_score, self.n_iter_no_change)
+        if self.min_improvement:
+            return partial(
+                LossPlateau, self.min_improvement, self.n_iter_no_change, trivial_loss
+            )
+        return None
 
     def _run_starts(self, objective, draft, starts, make_monitor):
         """One L-BFGS run (with its float32 draft) from every starting point."""

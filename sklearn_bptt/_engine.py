@@ -537,13 +537,11 @@ def backward(
         """Weights that carry deltas back through a step, and the share kept."""
         if np.all(rate == 1):
             return transposed, 0.0
-        if np.ndim(rate) == 0:
-            # A Python float keeps float32 weights in float32; reshaped to an
-            # array it would be float64 and turn every step's product into
-            # float64 (slower, and rounded differently from float32).
-            return rate * transposed, 1 - rate
-        # Row j of the transposed weights carries unit j's delta.
-        return np.reshape(rate, (-1, 1)) * transposed, 1 - rate
+        # Row j of the transposed weights carries unit j's delta. In the
+        # weights' dtype: a Python float turned into an array would be float64
+        # and make every step's product float64 in a float32 fit.
+        rows = np.asarray(rate, dtype=transposed.dtype).reshape(-1, 1)
+        return rows * transposed, 1 - rate
 
     carried = {"input": carried_by(leak), "settle": carried_by(settle_leak)}
     # deltas[t - 1] = d loss / d pre-activation at step t, divided by leak,
