@@ -247,10 +247,15 @@ def test_a_bad_n_settle_steps_set_after_fit_is_rejected_at_predict(n_settle_step
 def test_exploding_dynamics_at_predict_raise_instead_of_guessing():
     X_small = rng.uniform(0, 1, size=(40, 5, 1))
     model = quietly(
-        BPTTAttractorClassifier(n_hidden=4, activation="relu", max_iter=5),
+        BPTTAttractorClassifier(
+            n_hidden=4, activation="relu", max_iter=5, random_state=0
+        ),
         X_small,
         X_small[:, :, 0].sum(axis=1) > 2.5,
     )
+    # Positive input and recurrent weights: every relu unit is driven up and
+    # feeds itself, whatever the starting point drew.
+    model.input_weights_ = np.abs(model.input_weights_) + 1.0
     model.recurrent_weights_ = np.abs(model.recurrent_weights_) + 1.0
     X_long = np.full((2, 3000, 1), 1e5)
     with pytest.raises(ValueError, match="hidden state overflowed .* on 2 sequence"):
