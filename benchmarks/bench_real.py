@@ -67,7 +67,7 @@ import time
 import warnings
 
 import numpy as np
-from bench_tasks import parse_overrides  # this folder is on the path
+from bench_tasks import hold_scores, parse_overrides  # this folder is on the path
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -194,6 +194,17 @@ def short_reason(reason):
     return SHORT_REASONS.get(reason, reason)
 
 
+def hold_text(task, pipeline, X_test, y_test):
+    """``"x4/x10"`` scores after 4 and 10 times the trained settle steps, or None."""
+    held = hold_scores(
+        pipeline[-1],
+        lambda _, X, y: score(task, y, pipeline.predict(X)),
+        X_test,
+        y_test,
+    )
+    return None if held is None else "/".join(f"{s:.3f}" for s in held)
+
+
 def run_set(name, seeds, models, params, max_iter, mlp_max_iter, scale_y=False):
     """Rows of (model, scores, seconds, notes) for one data set."""
     task = "classification" if name in CLASSIFICATION else "regression"
@@ -232,6 +243,7 @@ def run_set(name, seeds, models, params, max_iter, mlp_max_iter, scale_y=False):
                 fitted.n_iter_,
                 short_reason(fitted.stop_reason_),
                 bool(convergence),
+                hold_text(task, model, X_test, y_test),
             )
 
         add(
@@ -246,7 +258,7 @@ def run_set(name, seeds, models, params, max_iter, mlp_max_iter, scale_y=False):
         mlp = MLPClassifier if task == "classification" else MLPRegressor
 
         def mlp_notes(model, convergence):
-            return (model[-1].n_iter_, None, bool(convergence))
+            return (model[-1].n_iter_, None, bool(convergence), None)
 
         add(
             "mlp",
@@ -320,16 +332,18 @@ def print_table(task, results, seeds):
         "n_iter",
         "stop",
         "ConvergenceWarning",
+        "x4 / x10 settle steps per seed",
     )
     print(" | ".join(header))
     for name, rows in results:
         for label, scores, seconds, extra in rows:
-            notes = ("", "", "")
+            notes = ("", "", "", "")
             if extra:
                 notes = (
-                    " ".join(str(n) for n, _, _ in extra),
-                    " ".join(r for _, r, _ in extra if r is not None),
-                    " ".join("yes" if w else "no" for _, _, w in extra),
+                    " ".join(str(n) for n, _, _, _ in extra),
+                    " ".join(r for _, r, _, _ in extra if r is not None),
+                    " ".join("yes" if w else "no" for _, _, w, _ in extra),
+                    " ".join(h for _, _, _, h in extra if h is not None) or "-",
                 )
             row = (
                 name,

@@ -85,6 +85,16 @@ SHARED_DOCS = {
         however long it runs on, rather than to pass through the right
         region. 0 turns it off.
 
+    contraction_penalty : float, default={contraction_penalty_default}
+        Strength of a penalty on how far a small push of the final state
+        moves the state its units head for, ``f(h W + b)``: the squared
+        Frobenius norm of that map's Jacobian at the final state, divided by
+        ``n_hidden`` and averaged over samples. Where the gain of a push is
+        below 1, a free step is a contraction whatever the time constants,
+        so a state that also stands still is a stable fixed point; a still
+        state without it can sit where pushes neither grow nor decay, and
+        drift off when the network runs on. 0 turns it off.
+
 """,
     "state_parameters": """\
     learn_initial_state : bool, default=True
@@ -460,6 +470,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         "n_settle_steps": [Count(Integral, 0, None, closed="left")],
         "n_target_steps": [Count(Integral, 1, None, closed="left")],
         "fixed_point_penalty": [Interval(Real, 0, None, closed="left")],
+        "contraction_penalty": [Interval(Real, 0, None, closed="left")],
         "learn_initial_state": ["boolean"],
         "recurrent_mask": ["array-like", None],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -503,6 +514,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         n_settle_steps,
         n_target_steps,
         fixed_point_penalty,
+        contraction_penalty,
         learn_initial_state,
         recurrent_mask,
         alpha,
@@ -528,6 +540,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.n_settle_steps = n_settle_steps
         self.n_target_steps = n_target_steps
         self.fixed_point_penalty = fixed_point_penalty
+        self.contraction_penalty = contraction_penalty
         self.learn_initial_state = learn_initial_state
         self.recurrent_mask = recurrent_mask
         self.alpha = alpha
@@ -869,6 +882,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             leaks[0],
             self.fixed_point_penalty,
             leaks[1],
+            self.contraction_penalty,
         )
 
     def _resolve_time_constant(self, n_timesteps):

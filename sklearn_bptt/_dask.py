@@ -339,6 +339,7 @@ def _partition_objective(
         leak=engine["leak"],
         fixed_point=engine["fixed_point"],
         settle_leak=engine["settle_leak"],
+        contraction=engine["contraction"],
     )
     return _Partition(objective)
 
@@ -547,6 +548,7 @@ def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
         "leak": leaks[0],
         "fixed_point": estimator.fixed_point_penalty,
         "settle_leak": leaks[1],
+        "contraction": estimator.contraction_penalty,
     }
     built = []  # (partitions, dtype, alpha) of each precision
     for dtype, dtype_digests in zip(dtypes, digests, strict=True):

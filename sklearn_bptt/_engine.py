@@ -19,7 +19,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from threadpoolctl import ThreadpoolController
 
-from ._functions import ACTIVATIONS, DERIVATIVES, LOSS_FUNCTIONS
+from ._functions import ACTIVATIONS, CURVATURES, DERIVATIVES, LOSS_FUNCTIONS
 
 # The regularised parameters: the weights that set the dynamics and the
 # read-out. Not the input weights, whose size follows the units of the
@@ -667,6 +667,60 @@ def fixed_point_term(states, targets, leak, strength, settle=None):
     return value, steps, d_states, d_leak
 
 
+def contraction_term(params, end_states, sample_weights, activation, strength):
+    """How much a small push of the end state moves where the units head.
+
+    At every free step (no input) a unit moves from its state towards its
+    activation ``f(h W + b)``, at its own leak rate. The Jacobian of that
+    pull says how a push away from the state moves where the units head;
+    the term is ``strength`` times the weighted mean over samples of its
+    squared Frobenius norm divided by ``H``: the mean squared gain of a push,
+    over all directions. Where pushes shrink, the free step
+    ``h -> (1 - leak) h + leak f(h W + b)`` contracts them whatever the leak
+    rates, so a state that also stands still (see :func:`fixed_point_term`)
+    is a stable fixed point; a still state where pushes keep their size can
+    sit on a slow path and drift off when the net runs on. This is the
+    Jacobian penalty of Bai, Koltun and Kolter (2021, "Stabilizing
+    Equilibrium Models by Jacobian Regularization"), computed exactly rather
+    than estimated: with ``D = f'(h W + b)`` and ``c_k`` the squared norm of
+    column k of ``W``, the squared norm is ``sum_k D_k^2 c_k``.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+    end_states : ndarray of shape (n, H)
+        Every sample's state after its last step.
+    sample_weights : ndarray of shape (n,)
+        Normalised weight of every sample.
+    activation : str
+    strength : float
+
+    Returns
+    -------
+    value : float
+    d_end_states : ndarray of shape (n, H)
+    d_weights : ndarray of shape (H, H)
+        Gradient with respect to the recurrent weights.
+    d_bias : ndarray of shape (H,)
+    """
+    weights = params["recurrent_weights"]
+    n_hidden = weights.shape[0]
+    output = end_states @ weights
+    output += params["hidden_bias"]
+    ACTIVATIONS[activation](output)
+    slope = np.empty_like(output)
+    DERIVATIVES[activation](output, slope)
+    column_norms = np.einsum("jk,jk->k", weights, weights)
+    scale = (strength / n_hidden) * sample_weights[:, None]  # (n, 1)
+    squared_slopes = scale * slope**2
+    value = float(squared_slopes.sum(axis=0) @ column_norms)
+    # Back through the slopes to the activation's input, then to its sources.
+    d_input = 2 * scale * slope * column_norms * CURVATURES[activation](output)
+    d_weights = end_states.T @ d_input
+    d_weights += 2 * weights * squared_slopes.sum(axis=0)  # through the norms
+    return value, d_input @ weights.T, d_weights, d_input.sum(axis=0)
+
+
 def _merge_state_gradients(steps, d_states, other_steps, other_d_states):
     """Gradients at two increasing sets of steps, summed on their union."""
     union = np.union1d(steps, other_steps)
@@ -687,6 +741,7 @@ def data_loss_and_gradient(
     workspace=None,
     fixed_point=0.0,
     settle_leak=None,
+    contraction=0.0,
 ):
     """Loss of the batch's targets and its gradient with respect to every parameter.
 
@@ -710,6 +765,8 @@ def data_loss_and_gradient(
         Strength of :func:`fixed_point_term` over the targets' window.
     settle_leak : float or ndarray of shape (H,), default=None
         Leak rate of the settle steps, if not ``leak`` (see :func:`forward`).
+    contraction : float, default=0.0
+        Strength of :func:`contraction_term` at every sample's end state.
 
     Returns
     -------
@@ -748,6 +805,15 @@ def data_loss_and_gradient(
         state_steps, d_target_states = _merge_state_gradients(
             state_steps, d_target_states, steps, d_states
         )
+    if contraction:
+        sample_weights = targets.weights.sum(axis=(0, 2))
+        value, d_end, d_weights, d_bias = contraction_term(
+            params, states[-1], sample_weights, activation, contraction
+        )
+        loss_value += value
+        state_steps, d_target_states = _merge_state_gradients(
+            state_steps, d_target_states, np.array([batch.n_steps]), d_end[None]
+        )
     backward(
         params,
         batch,
@@ -762,6 +828,10 @@ def data_loss_and_gradient(
         grads["leak_logits"] if learned_leaks else None,
         settle_leak,
     )
+    if contraction:
+        # backward wrote these; the term's own dependence on them is added.
+        grads["recurrent_weights"] += d_weights
+        grads["hidden_bias"] += d_bias
     if learned_leaks:
         if fixed_point:
             grads["leak_logits"] += d_leak_direct
@@ -860,6 +930,9 @@ class Objective:
         :func:`fixed_point_term`); final-window targets only.
     settle_leak : float or ndarray of shape (H,), default=None
         Leak rate of the settle steps; None means the units' own.
+    contraction : float, default=0.0
+        Strength of the contraction term at the end states (see
+        :func:`contraction_term`).
     """
 
     def __init__(
@@ -878,6 +951,7 @@ class Objective:
         leak=1.0,
         fixed_point=0.0,
         settle_leak=None,
+        contraction=0.0,
     ):
         self.layout = layout
         self.X = X
@@ -893,6 +967,7 @@ class Objective:
         self.dtype = X.dtype
         self.leak = leak_in_dtype(leak, X.dtype)
         self.fixed_point = fixed_point
+        self.contraction = contraction
         self.settle_leak = (
             None if settle_leak is None else leak_in_dtype(settle_leak, X.dtype)
         )
@@ -934,6 +1009,7 @@ class Objective:
                     workspace,
                     self.fixed_point,
                     self.settle_leak,
+                    self.contraction,
                 )
         finally:
             self._workspaces.append(workspace)

@@ -80,6 +80,31 @@ DERIVATIVES = {
 }
 
 
+def tanh_curvature(Z):
+    """Second derivative of tanh from its output ``Z``: ``-2 Z (1 - Z**2)``."""
+    return -2 * Z * (1 - Z * Z)
+
+
+def logistic_curvature(Z):
+    """Second derivative of the logistic from its output: ``Z (1 - Z) (1 - 2 Z)``."""
+    return Z * (1 - Z) * (1 - 2 * Z)
+
+
+def zero_curvature(Z):
+    """Second derivative of a piecewise linear activation: 0 (almost everywhere)."""
+    return np.zeros_like(Z)
+
+
+# Second derivatives, as functions of the activation's output, for the
+# contraction term, whose value holds the first derivative.
+CURVATURES = {
+    "identity": zero_curvature,
+    "tanh": tanh_curvature,
+    "logistic": logistic_curvature,
+    "relu": zero_curvature,
+}
+
+
 def squared_error(outputs, targets, weights):
     """Weighted squared error of identity outputs.
 

@@ -185,6 +185,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         n_settle_steps=0,
         n_target_steps=1,
         fixed_point_penalty=0.0,
+        contraction_penalty=0.0,
         learn_initial_state=True,
         recurrent_mask=None,
         alpha=1e-4,
@@ -211,6 +212,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             n_settle_steps=n_settle_steps,
             n_target_steps=n_target_steps,
             fixed_point_penalty=fixed_point_penalty,
+            contraction_penalty=contraction_penalty,
             learn_initial_state=learn_initial_state,
             recurrent_mask=recurrent_mask,
             alpha=alpha,
@@ -265,12 +267,12 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                     f"n_settle_steps={self.n_settle_steps} and "
                     f"n_target_steps={self.n_target_steps}."
                 )
-            if self.fixed_point_penalty:
-                raise ValueError(
-                    "fixed_point_penalty acts over the final target window of "
-                    "output='last'; output='sequence' takes fixed_point_penalty=0, "
-                    f"got {self.fixed_point_penalty}."
-                )
+            for name in ("fixed_point_penalty", "contraction_penalty"):
+                if getattr(self, name):
+                    raise ValueError(
+                        f"{name} acts on the final target window of output='last'; "
+                        f"output='sequence' takes {name}=0, got {getattr(self, name)}."
+                    )
         else:
             super()._check_target_window(lengths)
 

@@ -50,6 +50,7 @@ def make_problem(
     seed=0,
     fixed_point=0.0,
     settle_leak=None,
+    contraction=0.0,
 ):
     """A small random problem and a random parameter vector."""
     rng = np.random.RandomState(seed)
@@ -102,6 +103,7 @@ def make_problem(
         leak=1.0 if learned else leak,
         fixed_point=fixed_point,
         settle_leak=settle_leak,
+        contraction=contraction,
     )
     theta = rng.normal(scale=0.7, size=layout.size)
     return objective, theta, free
@@ -304,15 +306,74 @@ def test_fixed_point_term_is_the_weighted_squared_velocity():
     assert value > 0
 
 
-@pytest.mark.parametrize("fixed_point", [0.0, 0.7], ids=["plain_loss", "fixed_point"])
+@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
+@pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
+@pytest.mark.parametrize("target_mode", ["final", "window", "settle", "settle_window"])
+@pytest.mark.parametrize("loss", ["squared_error", "cross_entropy"])
+def test_contraction_term_gradient(loss, target_mode, padded, leak):
+    """The contraction term at the end states, with the fixed-point term too.
+
+    Constrained: the recurrent mask must hold the term's direct gradient
+    with respect to the weights at zero as well.
+    """
+    objective, theta, free = make_problem(
+        "tanh", target_mode, loss, padded, True, True, leak,
+        fixed_point=0.4, contraction=0.9,
+    )
+    assert_gradient_matches(objective, theta, free)
+
+
+@pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_contraction_term_gradient_of_every_activation(activation, leak):
+    """Every activation's second derivative enters the term's gradient."""
+    objective, theta, free = make_problem(
+        activation, "settle_window", "cross_entropy", True, False, True, leak,
+        contraction=0.9,
+    )
+    assert_gradient_matches(objective, theta, free)
+
+
+def test_contraction_term_is_the_mean_squared_gain_of_the_pull():
+    """The term against the Jacobian of ``f(h W + b)``, built by differences."""
+    from sklearn_bptt._engine import contraction_term
+
+    rng = np.random.RandomState(3)
+    n_hidden = 4
+    params = {
+        "recurrent_weights": rng.normal(size=(n_hidden, n_hidden)),
+        "hidden_bias": rng.normal(size=n_hidden),
+    }
+    end_states = rng.uniform(-1, 1, size=(3, n_hidden))
+    sample_weights = np.array([0.2, 0.5, 0.3])
+
+    def pull(h):
+        return np.tanh(h @ params["recurrent_weights"] + params["hidden_bias"])
+
+    expected = 0.0
+    for h, weight in zip(end_states, sample_weights):
+        jacobian = np.vstack(
+            [(pull(h + EPS * e) - pull(h - EPS * e)) / (2 * EPS) for e in np.eye(n_hidden)]
+        )
+        expected += weight * np.sum(jacobian**2) / n_hidden
+    value = contraction_term(params, end_states, sample_weights, "tanh", 2.5)[0]
+    np.testing.assert_allclose(value, 2.5 * expected, rtol=1e-7)
+
+
+# Extra loss terms: (fixed-point strength, contraction strength).
+TERMS = {"plain_loss": (0.0, 0.0), "fixed_point": (0.7, 0.0), "both": (0.7, 0.9)}
+
+
+@pytest.mark.parametrize("terms", list(TERMS.values()), ids=list(TERMS))
 @pytest.mark.parametrize("leak", list(LEAKS.values()), ids=list(LEAKS))
 @pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
 @pytest.mark.parametrize("target_mode", ["settle", "window", "settle_window"])
 @pytest.mark.parametrize("settle_leak", [1.0, np.array([0.5, 1.0, 0.2])])
 def test_settle_steps_with_their_own_leak_gradient(
-    settle_leak, target_mode, padded, leak, fixed_point
+    settle_leak, target_mode, padded, leak, terms
 ):
     """Settle steps that leak at their own rate (plain units, or per unit)."""
+    fixed_point, contraction = terms
     objective, theta, free = make_problem(
         "tanh",
         target_mode,
@@ -323,5 +384,6 @@ def test_settle_steps_with_their_own_leak_gradient(
         leak,
         fixed_point=fixed_point,
         settle_leak=settle_leak,
+        contraction=contraction,
     )
     assert_gradient_matches(objective, theta, free)

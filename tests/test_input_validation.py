@@ -401,6 +401,14 @@ def test_sequence_output_takes_no_settle_steps():
         )
 
 
+@pytest.mark.parametrize("penalty", ["fixed_point_penalty", "contraction_penalty"])
+def test_sequence_output_takes_no_end_state_penalties(penalty):
+    with pytest.raises(ValueError, match=f"output='sequence' takes {penalty}=0"):
+        small(BPTTRegressor, output="sequence", **{penalty: 0.5}).fit(
+            X, np.ones((10, 4))
+        )
+
+
 @pytest.mark.parametrize(
     "mask, message",
     [
