@@ -86,14 +86,14 @@ SHARED_DOCS = {
         region. 0 turns it off.
 
     contraction_penalty : float, default={contraction_penalty_default}
-        Strength of a penalty on how far a small push of the final state
-        moves the state its units head for, ``f(h W + b)``: the squared
-        Frobenius norm of that map's Jacobian at the final state, divided by
-        ``n_hidden`` and averaged over samples. Where the gain of a push is
-        below 1, a free step is a contraction whatever the time constants,
-        so a state that also stands still is a stable fixed point; a still
-        state without it can sit where pushes neither grow nor decay, and
-        drift off when the network runs on. 0 turns it off.
+        Strength of a penalty on how far a small push of a free-running
+        state moves the state its units head for, ``f(h W + b)``: the squared
+        Frobenius norm of that map's Jacobian, divided by ``n_hidden`` and
+        averaged over the state after the input and after every settle step.
+        Where the gain of a push is below 1, a free step is a contraction
+        whatever the time constants: nearby states run into the same basin,
+        and a final state that also stands still is a stable fixed point,
+        not a point on a slow drift. 0 turns it off.
 
 """,
     "state_parameters": """\

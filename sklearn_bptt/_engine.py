@@ -667,19 +667,21 @@ def fixed_point_term(states, targets, leak, strength, settle=None):
     return value, steps, d_states, d_leak
 
 
-def contraction_term(params, end_states, sample_weights, activation, strength):
-    """How much a small push of the end state moves where the units head.
+def contraction_term(params, states, sample_weights, activation, strength):
+    """How much a small push of a free-running state moves where the units head.
 
     At every free step (no input) a unit moves from its state towards its
     activation ``f(h W + b)``, at its own leak rate. The Jacobian of that
     pull says how a push away from the state moves where the units head;
-    the term is ``strength`` times the weighted mean over samples of its
+    the term is ``strength`` times the weighted mean over states of its
     squared Frobenius norm divided by ``H``: the mean squared gain of a push,
     over all directions. Where pushes shrink, the free step
     ``h -> (1 - leak) h + leak f(h W + b)`` contracts them whatever the leak
-    rates, so a state that also stands still (see :func:`fixed_point_term`)
-    is a stable fixed point; a still state where pushes keep their size can
-    sit on a slow path and drift off when the net runs on. This is the
+    rates: a state at the end of the run that also stands still (see
+    :func:`fixed_point_term`) is a stable fixed point, and states along the
+    run that contract carry nearby starts into the same basin. A still state
+    where pushes keep their size can sit on a slow path and drift off when
+    the net runs on. This is the
     Jacobian penalty of Bai, Koltun and Kolter (2021, "Stabilizing
     Equilibrium Models by Jacobian Regularization"), computed exactly rather
     than estimated: with ``D = f'(h W + b)`` and ``c_k`` the squared norm of
@@ -688,24 +690,24 @@ def contraction_term(params, end_states, sample_weights, activation, strength):
     Parameters
     ----------
     params : dict of ndarray
-    end_states : ndarray of shape (n, H)
-        Every sample's state after its last step.
+    states : ndarray of shape (n, H)
+        The states the pull is measured at.
     sample_weights : ndarray of shape (n,)
-        Normalised weight of every sample.
+        Normalised weight of every state.
     activation : str
     strength : float
 
     Returns
     -------
     value : float
-    d_end_states : ndarray of shape (n, H)
+    d_states : ndarray of shape (n, H)
     d_weights : ndarray of shape (H, H)
         Gradient with respect to the recurrent weights.
     d_bias : ndarray of shape (H,)
     """
     weights = params["recurrent_weights"]
     n_hidden = weights.shape[0]
-    output = end_states @ weights
+    output = states @ weights
     output += params["hidden_bias"]
     ACTIVATIONS[activation](output)
     slope = np.empty_like(output)
@@ -716,7 +718,7 @@ def contraction_term(params, end_states, sample_weights, activation, strength):
     value = float(squared_slopes.sum(axis=0) @ column_norms)
     # Back through the slopes to the activation's input, then to its sources.
     d_input = 2 * scale * slope * column_norms * CURVATURES[activation](output)
-    d_weights = end_states.T @ d_input
+    d_weights = states.T @ d_input
     d_weights += 2 * weights * squared_slopes.sum(axis=0)  # through the norms
     return value, d_input @ weights.T, d_weights, d_input.sum(axis=0)
 
@@ -766,7 +768,8 @@ def data_loss_and_gradient(
     settle_leak : float or ndarray of shape (H,), default=None
         Leak rate of the settle steps, if not ``leak`` (see :func:`forward`).
     contraction : float, default=0.0
-        Strength of :func:`contraction_term` at every sample's end state.
+        Strength of :func:`contraction_term` along the free run: the state
+        after the input and after every settle step.
 
     Returns
     -------
@@ -806,13 +809,22 @@ def data_loss_and_gradient(
             state_steps, d_target_states, steps, d_states
         )
     if contraction:
-        sample_weights = targets.weights.sum(axis=(0, 2))
-        value, d_end, d_weights, d_bias = contraction_term(
-            params, states[-1], sample_weights, activation, contraction
+        # The free run: the state after the input (after its own last step
+        # for a padded sequence, whose state is frozen until T) and after
+        # every settle step, each with an equal share of its sample's weight.
+        run_steps = np.arange(batch.n_input_steps, batch.n_steps + 1)
+        run = states[run_steps]
+        sample_weights = targets.weights.sum(axis=(0, 2)) / len(run_steps)
+        value, d_run, d_weights, d_bias = contraction_term(
+            params,
+            run.reshape(-1, run.shape[2]),
+            np.tile(sample_weights, len(run_steps)),
+            activation,
+            contraction,
         )
         loss_value += value
         state_steps, d_target_states = _merge_state_gradients(
-            state_steps, d_target_states, np.array([batch.n_steps]), d_end[None]
+            state_steps, d_target_states, run_steps, d_run.reshape(run.shape)
         )
     backward(
         params,
@@ -931,7 +943,7 @@ class Objective:
     settle_leak : float or ndarray of shape (H,), default=None
         Leak rate of the settle steps; None means the units' own.
     contraction : float, default=0.0
-        Strength of the contraction term at the end states (see
+        Strength of the contraction term along the free run (see
         :func:`contraction_term`).
     """
 

@@ -311,7 +311,7 @@ def test_fixed_point_term_is_the_weighted_squared_velocity():
 @pytest.mark.parametrize("target_mode", ["final", "window", "settle", "settle_window"])
 @pytest.mark.parametrize("loss", ["squared_error", "cross_entropy"])
 def test_contraction_term_gradient(loss, target_mode, padded, leak):
-    """The contraction term at the end states, with the fixed-point term too.
+    """The contraction term along the free run, with the fixed-point term too.
 
     Constrained: the recurrent mask must hold the term's direct gradient
     with respect to the weights at zero as well.
@@ -344,20 +344,46 @@ def test_contraction_term_is_the_mean_squared_gain_of_the_pull():
         "recurrent_weights": rng.normal(size=(n_hidden, n_hidden)),
         "hidden_bias": rng.normal(size=n_hidden),
     }
-    end_states = rng.uniform(-1, 1, size=(3, n_hidden))
+    states = rng.uniform(-1, 1, size=(3, n_hidden))
     sample_weights = np.array([0.2, 0.5, 0.3])
 
     def pull(h):
         return np.tanh(h @ params["recurrent_weights"] + params["hidden_bias"])
 
     expected = 0.0
-    for h, weight in zip(end_states, sample_weights):
+    for h, weight in zip(states, sample_weights):
         jacobian = np.vstack(
             [(pull(h + EPS * e) - pull(h - EPS * e)) / (2 * EPS) for e in np.eye(n_hidden)]
         )
         expected += weight * np.sum(jacobian**2) / n_hidden
-    value = contraction_term(params, end_states, sample_weights, "tanh", 2.5)[0]
+    value = contraction_term(params, states, sample_weights, "tanh", 2.5)[0]
     np.testing.assert_allclose(value, 2.5 * expected, rtol=1e-7)
+
+
+def test_contraction_term_covers_the_free_run():
+    """The objective adds the term at the state after the input and after
+    every settle step, each with an equal share of its sample's weight."""
+    from sklearn_bptt._engine import contraction_term, forward
+
+    objective, theta, _ = make_problem(
+        "tanh", "settle_window", "cross_entropy", True, False, True, 0.3
+    )
+    params = objective.layout.unpack(theta)
+    expected = 0.0
+    for rows in objective.chunks:
+        batch, targets = objective._lay_out(rows)
+        states, _ = forward(params, batch, "tanh", 0.3)
+        sample_weights = targets.weights.sum(axis=(0, 2))
+        for t in range(N_STEPS, N_STEPS + 3):  # input end, then the 2 settle steps
+            expected += contraction_term(
+                params, states[t], sample_weights / 3, "tanh", 1.5
+            )[0]
+    with_term, _, _ = make_problem(
+        "tanh", "settle_window", "cross_entropy", True, False, True, 0.3,
+        contraction=1.5,
+    )
+    np.testing.assert_allclose(with_term(theta)[0] - objective(theta)[0], expected)
+    assert expected > 0
 
 
 # Extra loss terms: (fixed-point strength, contraction strength).
