@@ -317,8 +317,15 @@ def test_contraction_term_gradient(loss, target_mode, padded, leak):
     with respect to the weights at zero as well.
     """
     objective, theta, free = make_problem(
-        "tanh", target_mode, loss, padded, True, True, leak,
-        fixed_point=0.4, contraction=0.9,
+        "tanh",
+        target_mode,
+        loss,
+        padded,
+        True,
+        True,
+        leak,
+        fixed_point=0.4,
+        contraction=0.9,
     )
     assert_gradient_matches(objective, theta, free)
 
@@ -328,7 +335,13 @@ def test_contraction_term_gradient(loss, target_mode, padded, leak):
 def test_contraction_term_gradient_of_every_activation(activation, leak):
     """Every activation's second derivative enters the term's gradient."""
     objective, theta, free = make_problem(
-        activation, "settle_window", "cross_entropy", True, False, True, leak,
+        activation,
+        "settle_window",
+        "cross_entropy",
+        True,
+        False,
+        True,
+        leak,
         contraction=0.9,
     )
     assert_gradient_matches(objective, theta, free)
@@ -351,10 +364,10 @@ def test_contraction_term_is_the_mean_squared_gain_of_the_pull():
         return np.tanh(h @ params["recurrent_weights"] + params["hidden_bias"])
 
     expected = 0.0
-    for h, weight in zip(states, sample_weights):
-        jacobian = np.vstack(
-            [(pull(h + EPS * e) - pull(h - EPS * e)) / (2 * EPS) for e in np.eye(n_hidden)]
-        )
+    for h, weight in zip(states, sample_weights, strict=True):
+        # Row i: how pushing unit i moves every unit's pull, by differences.
+        pushes = EPS * np.eye(n_hidden)
+        jacobian = np.vstack([(pull(h + e) - pull(h - e)) / (2 * EPS) for e in pushes])
         expected += weight * np.sum(jacobian**2) / n_hidden
     value = contraction_term(params, states, sample_weights, "tanh", 2.5)[0]
     np.testing.assert_allclose(value, 2.5 * expected, rtol=1e-7)
@@ -379,7 +392,13 @@ def test_contraction_term_covers_the_free_run():
                 params, states[t], sample_weights / 3, "tanh", 1.5
             )[0]
     with_term, _, _ = make_problem(
-        "tanh", "settle_window", "cross_entropy", True, False, True, 0.3,
+        "tanh",
+        "settle_window",
+        "cross_entropy",
+        True,
+        False,
+        True,
+        0.3,
         contraction=1.5,
     )
     np.testing.assert_allclose(with_term(theta)[0] - objective(theta)[0], expected)
