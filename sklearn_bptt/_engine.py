@@ -667,7 +667,7 @@ def fixed_point_term(states, targets, leak, strength, settle=None):
     return value, steps, d_states, d_leak
 
 
-def contraction_term(params, states, sample_weights, activation, strength):
+def contraction_term(params, states, state_weights, activation, strength):
     """How much a small push of a free-running state moves where the units head.
 
     At every free step (no input) a unit moves from its state towards its
@@ -681,19 +681,19 @@ def contraction_term(params, states, sample_weights, activation, strength):
     :func:`fixed_point_term`) is a stable fixed point, and states along the
     run that contract carry nearby starts into the same basin. A still state
     where pushes keep their size can sit on a slow path and drift off when
-    the net runs on. This is the
-    Jacobian penalty of Bai, Koltun and Kolter (2021, "Stabilizing
-    Equilibrium Models by Jacobian Regularization"), computed exactly rather
-    than estimated: with ``D = f'(h W + b)`` and ``c_k`` the squared norm of
-    column k of ``W``, the squared norm is ``sum_k D_k^2 c_k``.
+    the net runs on. This is the Jacobian penalty of Bai, Koltun and Kolter
+    (2021, "Stabilizing Equilibrium Models by Jacobian Regularization"),
+    computed exactly rather than estimated: with ``D = f'(h W + b)`` and
+    ``c_k`` the squared norm of column k of ``W``, the squared norm is
+    ``sum_k D_k^2 c_k``.
 
     Parameters
     ----------
     params : dict of ndarray
     states : ndarray of shape (n, H)
         The states the pull is measured at.
-    sample_weights : ndarray of shape (n,)
-        Normalised weight of every state.
+    state_weights : ndarray of shape (n,)
+        Weight of every state in the mean (normalised over the data set).
     activation : str
     strength : float
 
@@ -713,7 +713,7 @@ def contraction_term(params, states, sample_weights, activation, strength):
     slope = np.empty_like(output)
     DERIVATIVES[activation](output, slope)
     column_norms = np.einsum("jk,jk->k", weights, weights)
-    scale = (strength / n_hidden) * sample_weights[:, None]  # (n, 1)
+    scale = (strength / n_hidden) * state_weights[:, None]  # (n, 1)
     squared_slopes = scale * slope**2
     value = float(squared_slopes.sum(axis=0) @ column_norms)
     # Back through the slopes to the activation's input, then to its sources.
@@ -814,11 +814,12 @@ def data_loss_and_gradient(
         # every settle step, each with an equal share of its sample's weight.
         run_steps = np.arange(batch.n_input_steps, batch.n_steps + 1)
         run = states[run_steps]
-        sample_weights = targets.weights.sum(axis=(0, 2)) / len(run_steps)
+        sample_weights = targets.weights.sum(axis=(0, 2))
+        state_weights = np.tile(sample_weights / len(run_steps), len(run_steps))
         value, d_run, d_weights, d_bias = contraction_term(
             params,
             run.reshape(-1, run.shape[2]),
-            np.tile(sample_weights, len(run_steps)),
+            state_weights,
             activation,
             contraction,
         )

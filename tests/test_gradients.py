@@ -13,6 +13,9 @@ from sklearn_bptt._engine import (
     Objective,
     ParameterLayout,
     SequenceTargets,
+    contraction_term,
+    fixed_point_term,
+    forward,
     plan_chunks,
 )
 from sklearn_bptt._functions import ACTIVATIONS
@@ -276,33 +279,38 @@ def test_fixed_point_term_gradient(loss, target_mode, padded, leak):
     assert_gradient_matches(objective, theta, free)
 
 
-def test_fixed_point_term_is_the_weighted_squared_velocity():
-    from sklearn_bptt._engine import fixed_point_term, forward
-
-    objective, theta, _ = make_problem(
-        "tanh", "settle_window", "cross_entropy", True, False, True, 0.3
+def settle_window_problem(**terms):
+    """Padded, weighted cross-entropy over a window of 4 reaching 2 settle steps."""
+    return make_problem(
+        "tanh", "settle_window", "cross_entropy", True, False, True, 0.3, **terms
     )
+
+
+def chunk_states(objective, theta):
+    """``(params, targets, states)`` of every chunk, from the forward pass."""
     params = objective.layout.unpack(theta)
-    value = 0.0
     for rows in objective.chunks:
         batch, targets = objective._lay_out(rows)
-        states, _ = forward(params, batch, "tanh", 0.3)
+        yield params, targets, forward(params, batch, "tanh", 0.3)[0]
+
+
+def added_loss(theta, **terms):
+    """How much the terms add to the loss of :func:`settle_window_problem`."""
+    plain, _, _ = settle_window_problem()
+    with_terms, _, _ = settle_window_problem(**terms)
+    return with_terms(theta)[0] - plain(theta)[0]
+
+
+def test_fixed_point_term_is_the_weighted_squared_velocity():
+    objective, theta, _ = settle_window_problem()
+    value = 0.0
+    for _, targets, states in chunk_states(objective, theta):
         value += fixed_point_term(states, targets, 0.3, 2.0)[0]
         # Every sample's own window: its last 4 own steps, settle steps included.
-        for row in range(batch.n_samples):
+        for row in range(targets.weights.shape[1]):
             own = np.flatnonzero(targets.weights[:, row, 0])
             assert len(own) == 4
-    with_term, _, _ = make_problem(
-        "tanh",
-        "settle_window",
-        "cross_entropy",
-        True,
-        False,
-        True,
-        0.3,
-        fixed_point=2.0,
-    )
-    np.testing.assert_allclose(with_term(theta)[0] - objective(theta)[0], value)
+    np.testing.assert_allclose(added_loss(theta, fixed_point=2.0), value)
     assert value > 0
 
 
@@ -349,8 +357,6 @@ def test_contraction_term_gradient_of_every_activation(activation, leak):
 
 def test_contraction_term_is_the_mean_squared_gain_of_the_pull():
     """The term against the Jacobian of ``f(h W + b)``, built by differences."""
-    from sklearn_bptt._engine import contraction_term
-
     rng = np.random.RandomState(3)
     n_hidden = 4
     params = {
@@ -358,50 +364,33 @@ def test_contraction_term_is_the_mean_squared_gain_of_the_pull():
         "hidden_bias": rng.normal(size=n_hidden),
     }
     states = rng.uniform(-1, 1, size=(3, n_hidden))
-    sample_weights = np.array([0.2, 0.5, 0.3])
+    state_weights = np.array([0.2, 0.5, 0.3])
 
     def pull(h):
         return np.tanh(h @ params["recurrent_weights"] + params["hidden_bias"])
 
     expected = 0.0
-    for h, weight in zip(states, sample_weights, strict=True):
+    for h, weight in zip(states, state_weights, strict=True):
         # Row i: how pushing unit i moves every unit's pull, by differences.
         pushes = EPS * np.eye(n_hidden)
         jacobian = np.vstack([(pull(h + e) - pull(h - e)) / (2 * EPS) for e in pushes])
         expected += weight * np.sum(jacobian**2) / n_hidden
-    value = contraction_term(params, states, sample_weights, "tanh", 2.5)[0]
+    value = contraction_term(params, states, state_weights, "tanh", 2.5)[0]
     np.testing.assert_allclose(value, 2.5 * expected, rtol=1e-7)
 
 
 def test_contraction_term_covers_the_free_run():
     """The objective adds the term at the state after the input and after
     every settle step, each with an equal share of its sample's weight."""
-    from sklearn_bptt._engine import contraction_term, forward
-
-    objective, theta, _ = make_problem(
-        "tanh", "settle_window", "cross_entropy", True, False, True, 0.3
-    )
-    params = objective.layout.unpack(theta)
+    objective, theta, _ = settle_window_problem()
     expected = 0.0
-    for rows in objective.chunks:
-        batch, targets = objective._lay_out(rows)
-        states, _ = forward(params, batch, "tanh", 0.3)
+    for params, targets, states in chunk_states(objective, theta):
         sample_weights = targets.weights.sum(axis=(0, 2))
         for t in range(N_STEPS, N_STEPS + 3):  # input end, then the 2 settle steps
             expected += contraction_term(
                 params, states[t], sample_weights / 3, "tanh", 1.5
             )[0]
-    with_term, _, _ = make_problem(
-        "tanh",
-        "settle_window",
-        "cross_entropy",
-        True,
-        False,
-        True,
-        0.3,
-        contraction=1.5,
-    )
-    np.testing.assert_allclose(with_term(theta)[0] - objective(theta)[0], expected)
+    np.testing.assert_allclose(added_loss(theta, contraction=1.5), expected)
     assert expected > 0
 
 
