@@ -52,6 +52,7 @@ Run from the repository root (needs ``pip install -e .[bench]`` for aeon)::
     python benchmarks/bench_real.py --param time_constant=10 --param alpha=0.1
     python benchmarks/bench_real.py --models ours mlp
     python benchmarks/bench_real.py --sets Covid3Month --models ours --scale-y
+    python benchmarks/bench_real.py --models ours --lbfgs-history 100
 
 ``--param NAME=VALUE`` goes to our estimator's ``set_params`` (a name with
 ``__``, such as ``sequencestandardscaler__with_std=False``, goes to the
@@ -396,6 +397,12 @@ def main():
         help="the MLP's max_iter (default 5000)",
     )
     parser.add_argument(
+        "--lbfgs-history",
+        type=int,
+        metavar="M",
+        help="steps our L-BFGS keeps (an internal default of each estimator)",
+    )
+    parser.add_argument(
         "--scale-y",
         action="store_true",
         help="regression: wrap ours in TransformedTargetRegressor(transformer="
@@ -416,6 +423,10 @@ def main():
         changed["max_iter"] = args.max_iter
     if args.scale_y:
         changed["targets"] = "standardised (regression)"
+    if args.lbfgs_history is not None:
+        for estimator in (BPTTAttractorClassifier, BPTTRegressor):
+            estimator._lbfgs_history = args.lbfgs_history
+        changed["L-BFGS history"] = args.lbfgs_history
     print(
         f"ours: defaults, except {changed or 'none'}; "
         f"aeon {aeon.__version__}, scikit-learn {sklearn.__version__}, "

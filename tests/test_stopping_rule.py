@@ -56,8 +56,10 @@ def test_a_fit_on_a_plateau_stops_by_itself_without_a_warning(case):
 @pytest.mark.parametrize("case", ["regressor", "classifier"])
 def test_the_fit_stops_at_the_first_iteration_the_rule_names(case):
     estimator, y, _ = plateau_cases()[case]
-    model = clone(estimator).set_params(random_state=1, mixed_precision=False)
+    # tol=0: the gradient test cannot end the fit first.
+    model = clone(estimator).set_params(random_state=1, mixed_precision=False, tol=0)
     model.fit(X, y)
+    assert model.stop_reason_.startswith(PLATEAU)
     # The constant prediction's loss, as the estimator computes it.
     weights = np.ones(len(y))
     targets = model._validate_targets(y, X, np.full(len(y), X.shape[1]), weights)
@@ -78,8 +80,13 @@ def test_min_improvement_zero_turns_the_rule_off():
 
 def test_a_larger_window_or_tolerance_moves_the_stop():
     estimator, y, _ = plateau_cases()["regressor"]
-    base = clone(estimator).set_params(random_state=0, mixed_precision=False)
-    n_iter = clone(base).fit(X, y).n_iter_
+    # min_improvement=1e-3: the rule, not the gradient test, ends this fit.
+    base = clone(estimator).set_params(
+        random_state=0, mixed_precision=False, min_improvement=1e-3
+    )
+    model = clone(base).fit(X, y)
+    assert model.stop_reason_.startswith(PLATEAU)
+    n_iter = model.n_iter_
     assert clone(base).set_params(min_improvement=1e-2).fit(X, y).n_iter_ < n_iter
     assert clone(base).set_params(n_iter_no_change=200).fit(X, y).n_iter_ > n_iter
 
