@@ -68,7 +68,11 @@ import time
 import warnings
 
 import numpy as np
-from bench_tasks import hold_scores, parse_overrides  # this folder is on the path
+from bench_tasks import (  # this folder is on the path
+    hold_scores,
+    parse_overrides,
+    set_lbfgs_history,
+)
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -424,8 +428,7 @@ def main():
     if args.scale_y:
         changed["targets"] = "standardised (regression)"
     if args.lbfgs_history is not None:
-        for estimator in (BPTTAttractorClassifier, BPTTRegressor):
-            estimator._lbfgs_history = args.lbfgs_history
+        set_lbfgs_history(args.lbfgs_history)
         changed["L-BFGS history"] = args.lbfgs_history
     print(
         f"ours: defaults, except {changed or 'none'}; "

@@ -245,6 +245,12 @@ def hold_scores(model, score, X_test, y_test):
     return scores
 
 
+def set_lbfgs_history(n_steps):
+    """Make both estimators keep ``n_steps`` of L-BFGS history (an internal default)."""
+    for estimator in (BPTTAttractorClassifier, BPTTRegressor):
+        estimator._lbfgs_history = n_steps
+
+
 def parse_overrides(pairs, option="--set"):
     """``NAME=VALUE`` strings to a dict, values read as Python literals if they are."""
     overrides = {}
@@ -309,8 +315,7 @@ def main():
     if args.input_penalty is not None:
         penalise_input_weights(args.input_penalty)
     if args.lbfgs_history is not None:
-        for estimator in (BPTTAttractorClassifier, BPTTRegressor):
-            estimator._lbfgs_history = args.lbfgs_history
+        set_lbfgs_history(args.lbfgs_history)
     unknown = set(args.tasks) - set(TASKS)
     if unknown:
         parser.error(f"unknown tasks {sorted(unknown)}; choose from {list(TASKS)}")

@@ -667,7 +667,15 @@ def fixed_point_term(states, targets, leak, strength, settle=None):
     return value, steps, d_states, d_leak
 
 
-def contraction_term(params, states, state_weights, activation, strength):
+def pull(params, states, activation):
+    """Where the units of ``states`` head on a free step: ``f(h W + b)``."""
+    output = states @ params["recurrent_weights"]
+    output += params["hidden_bias"]
+    ACTIVATIONS[activation](output)
+    return output
+
+
+def contraction_term(params, states, pulls, state_weights, activation, strength):
     """How much a small push of a free-running state moves where the units head.
 
     At every free step (no input) a unit moves from its state towards its
@@ -692,6 +700,8 @@ def contraction_term(params, states, state_weights, activation, strength):
     params : dict of ndarray
     states : ndarray of shape (n, H)
         The states the pull is measured at.
+    pulls : ndarray of shape (n, H)
+        Their :func:`pull`, ``f(states W + b)``.
     state_weights : ndarray of shape (n,)
         Weight of every state in the mean (normalised over the data set).
     activation : str
@@ -707,17 +717,14 @@ def contraction_term(params, states, state_weights, activation, strength):
     """
     weights = params["recurrent_weights"]
     n_hidden = weights.shape[0]
-    output = states @ weights
-    output += params["hidden_bias"]
-    ACTIVATIONS[activation](output)
-    slope = np.empty_like(output)
-    DERIVATIVES[activation](output, slope)
+    slope = np.empty_like(pulls)
+    DERIVATIVES[activation](pulls, slope)
     column_norms = np.einsum("jk,jk->k", weights, weights)
     scale = (strength / n_hidden) * state_weights[:, None]  # (n, 1)
     squared_slopes = scale * slope**2
     value = float(squared_slopes.sum(axis=0) @ column_norms)
     # Back through the slopes to the activation's input, then to its sources.
-    d_input = 2 * scale * slope * column_norms * CURVATURES[activation](output)
+    d_input = 2 * scale * slope * column_norms * CURVATURES[activation](pulls)
     d_weights = states.T @ d_input
     d_weights += 2 * weights * squared_slopes.sum(axis=0)  # through the norms
     return value, d_input @ weights.T, d_weights, d_input.sum(axis=0)
@@ -814,11 +821,17 @@ def data_loss_and_gradient(
         # every settle step, each with an equal share of its sample's weight.
         run_steps = np.arange(batch.n_input_steps, batch.n_steps + 1)
         run = states[run_steps]
+        # The forward pass left the pull of every state of the run but the
+        # last: the activation of the settle step after it.
+        pulls = np.concatenate(
+            [activations[batch.n_input_steps :], pull(params, states[-1:], activation)]
+        )
         sample_weights = targets.weights.sum(axis=(0, 2))
         state_weights = np.tile(sample_weights / len(run_steps), len(run_steps))
         value, d_run, d_weights, d_bias = contraction_term(
             params,
             run.reshape(-1, run.shape[2]),
+            pulls.reshape(-1, run.shape[2]),
             state_weights,
             activation,
             contraction,

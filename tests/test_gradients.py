@@ -17,6 +17,7 @@ from sklearn_bptt._engine import (
     fixed_point_term,
     forward,
     plan_chunks,
+    pull,
 )
 from sklearn_bptt._functions import ACTIVATIONS
 
@@ -366,16 +367,19 @@ def test_contraction_term_is_the_mean_squared_gain_of_the_pull():
     states = rng.uniform(-1, 1, size=(3, n_hidden))
     state_weights = np.array([0.2, 0.5, 0.3])
 
-    def pull(h):
+    def tanh_pull(h):
         return np.tanh(h @ params["recurrent_weights"] + params["hidden_bias"])
 
     expected = 0.0
     for h, weight in zip(states, state_weights, strict=True):
         # Row i: how pushing unit i moves every unit's pull, by differences.
         pushes = EPS * np.eye(n_hidden)
-        jacobian = np.vstack([(pull(h + e) - pull(h - e)) / (2 * EPS) for e in pushes])
+        jacobian = np.vstack(
+            [(tanh_pull(h + e) - tanh_pull(h - e)) / (2 * EPS) for e in pushes]
+        )
         expected += weight * np.sum(jacobian**2) / n_hidden
-    value = contraction_term(params, states, state_weights, "tanh", 2.5)[0]
+    pulls = pull(params, states, "tanh")
+    value = contraction_term(params, states, pulls, state_weights, "tanh", 2.5)[0]
     np.testing.assert_allclose(value, 2.5 * expected, rtol=1e-7)
 
 
@@ -387,8 +391,9 @@ def test_contraction_term_covers_the_free_run():
     for params, targets, states in chunk_states(objective, theta):
         sample_weights = targets.weights.sum(axis=(0, 2))
         for t in range(N_STEPS, N_STEPS + 3):  # input end, then the 2 settle steps
+            pulls = pull(params, states[t], "tanh")
             expected += contraction_term(
-                params, states[t], sample_weights / 3, "tanh", 1.5
+                params, states[t], pulls, sample_weights / 3, "tanh", 1.5
             )[0]
     np.testing.assert_allclose(added_loss(theta, contraction=1.5), expected)
     assert expected > 0
