@@ -36,13 +36,20 @@ from ._engine import (
     plan_chunks,
 )
 from ._functions import ACTIVATIONS
-from ._optimise import BUDGET_SPENT, LossPlateau, ValidationMonitor, minimise
+from ._optimise import (
+    BUDGET_SPENT,
+    FirstToStop,
+    LossPlateau,
+    ValidationMonitor,
+    minimise,
+)
 from ._validation import (
     Count,
     as_numeric_array,
     canonical_samples,
     check_recurrent_mask,
     check_sequences,
+    sample_groups,
 )
 
 # Docstring sections written once and filled into both estimators' docstrings.
@@ -123,8 +130,9 @@ SHARED_DOCS = {
         (the entropy of the class frequencies, or half the variance of the
         targets) over the last ``n_iter_no_change`` iterations: those
         iterations explained less than that share of what a model can
-        explain. 0 turns the rule off. Not used with ``early_stopping``,
-        which stops on the validation score instead.
+        explain. 0 turns the rule off. With ``early_stopping`` the fit ends
+        on whichever rule stops it first, and keeps the parameters of the
+        best validation score either way.
 
     mixed_precision : bool, default=True
         Fit float64 data in two phases. L-BFGS first runs on a float32 copy
@@ -140,7 +148,8 @@ SHARED_DOCS = {
         stratified by class for the classifier, drawn with ``random_state``),
         score every L-BFGS iterate on them with :meth:`score`, stop when the
         score has not improved for ``n_iter_no_change`` iterations, and keep
-        the parameters of the best score.
+        the parameters of the best score. The split is over the distinct
+        sequences: the copies of a sequence are never on both sides.
 
     validation_fraction : float, default=0.1
         Share of the training sequences held out with ``early_stopping``.
@@ -607,7 +616,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
         self._check_target_window(lengths[sample_weight > 0])
         # Held-out sequences get weight 0 in the loss, which leaves them out.
-        fit_weight, validation_rows = self._hold_out(y, sample_weight)
+        fit_weight, validation_weight = self._hold_out(X, y, sample_weight)
         time_constants = self._resolve_time_constant(X.shape[1])
         layout = ParameterLayout(
             X.shape[2], self.n_hidden, y.shape[-1], self.learn_time_constant
@@ -621,9 +630,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         )
         trivial_loss = self._trivial_loss(y, fit_weight)
         validation_score = None
-        if validation_rows is not None:
+        if validation_weight is not None:
             validation_score = self._validation_score(
-                layout, X, y, lengths, sample_weight, validation_rows, leaks
+                layout, X, y, lengths, validation_weight, leaks
             )
         make_monitor = self._stopping_rule(validation_score, trivial_loss)
         runs = self._run_starts(objective, draft, starts, make_monitor)
@@ -656,14 +665,19 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self._kept_params = {name: getattr(self, name) for name in self._kept_at_fit}
 
     def _stopping_rule(self, validation_score, trivial_loss):
-        """What makes each run's monitor: early stopping, the plateau rule or none."""
+        """The maker of each run's monitor: early stopping, the plateau rule or both."""
+        validation = plateau = None
         if validation_score is not None:
-            return partial(ValidationMonitor, validation_score, self.n_iter_no_change)
+            validation = partial(
+                ValidationMonitor, validation_score, self.n_iter_no_change
+            )
         if self.min_improvement:
-            return partial(
+            plateau = partial(
                 LossPlateau, self.min_improvement, self.n_iter_no_change, trivial_loss
             )
-        return None
+        if validation and plateau:
+            return partial(FirstToStop.made_by, validation, plateau)
+        return validation or plateau
 
     def _run_starts(self, objective, draft, starts, make_monitor):
         """One L-BFGS run (with its float32 draft) from every starting point."""
@@ -689,20 +703,25 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             delayed(minimise_from)(theta) for theta in starts
         )
 
-    def _hold_out(self, y, sample_weight):
-        """With ``early_stopping``, the weights to fit with and the held-out rows.
+    def _hold_out(self, X, y, sample_weight):
+        """With ``early_stopping``, the weights to fit with and to score with.
 
         The split is stratified by class for a classifier and reproducible
-        under ``random_state``; only samples of positive weight take part.
+        under ``random_state``; only samples of positive weight take part. It
+        is drawn over the distinct samples in their canonical order (see
+        ``canonical_samples``), so the copies of a sample are never on both
+        sides, and a sample repeated k times is held out exactly when the same
+        sample weighted by k would be. The validation weights are then those
+        of the distinct held-out samples (their copies merged), zero elsewhere.
         """
         if not self.early_stopping:
             return sample_weight, None
-        rows = np.flatnonzero(sample_weight > 0)
+        rows, weights, kept, group = sample_groups(X, y, sample_weight)
         labels = self._stratification_labels(y)
         rng = check_random_state(self.random_state)
         try:
-            fit_rows, validation_rows = train_test_split(
-                rows,
+            _, held_out = train_test_split(
+                np.arange(len(rows)),
                 test_size=self.validation_fraction,
                 random_state=rng.randint(np.iinfo(np.int32).max),
                 stratify=None if labels is None else labels[rows],
@@ -710,25 +729,29 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         except ValueError as error:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} cannot split the "
-                f"{len(rows)} samples of positive weight for early stopping: {error}"
+                f"{len(rows)} distinct samples of positive weight for early "
+                f"stopping: {error}"
             ) from error
+        validation_weight = np.zeros_like(sample_weight)
+        validation_weight[rows[held_out]] = weights[held_out]
         fit_weight = sample_weight.copy()
-        fit_weight[validation_rows] = 0
-        return fit_weight, validation_rows
+        fit_weight[kept[np.isin(group, held_out)]] = 0
+        return fit_weight, validation_weight
 
     def _stratification_labels(self, y):
         """Labels to stratify the early-stopping split by; None for none."""
         return None
 
-    def _validation_score(self, layout, X, y, lengths, sample_weight, rows, leaks):
-        """The score of a parameter vector on the held-out ``rows``."""
+    def _validation_score(self, layout, X, y, lengths, validation_weight, leaks):
+        """The score of a parameter vector on the held-out rows (positive weight)."""
+        rows = np.flatnonzero(validation_weight > 0)
         rows = rows[np.argsort(-lengths[rows], kind="stable")]
         batch = make_batch(X, lengths, self.n_settle_steps, rows)
         return _ValidationScore(
             layout,
             batch,
             y[rows],
-            sample_weight[rows],
+            validation_weight[rows],
             self.activation,
             *leaks,
             *self._validation_read_out(),

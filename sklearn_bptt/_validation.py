@@ -463,8 +463,28 @@ def canonical_samples(X, y, sample_weight):
     weights : ndarray of shape (len(rows),)
         Summed weight of each.
     """
+    rows, weights, _, _ = sample_groups(X, y, sample_weight)
+    return rows, weights
+
+
+def sample_groups(X, y, sample_weight):
+    """:func:`canonical_samples`, and which distinct sample each row is a copy of.
+
+    Returns
+    -------
+    rows, weights : ndarray
+        As for :func:`canonical_samples`.
+    kept : ndarray of int
+        Increasing indices of the samples of positive weight.
+    group : ndarray of shape (len(kept),)
+        For each of ``kept``, the position in ``rows`` of its distinct sample.
+    """
     kept = np.flatnonzero(sample_weight > 0)
-    return merge_samples(sample_digests(X, y, kept), kept, sample_weight)
+    digests = sample_digests(X, y, kept)
+    _, first, group = np.unique(digests, return_index=True, return_inverse=True)
+    group = group.ravel()
+    weights = np.bincount(group, weights=sample_weight[kept])
+    return kept[first], weights.astype(sample_weight.dtype), kept, group
 
 
 def sample_digests(X, y, rows):

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import sklearn_bptt._base
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+from sklearn_bptt._validation import canonical_samples
 
 rng = np.random.RandomState(0)
 X = rng.normal(size=(120, 6, 1))
@@ -36,20 +37,29 @@ class SplitSpy:
 
 
 def held_out_rows(estimator, y, stratify=None):
-    """The rows the estimator holds out, drawn as its docstring says."""
-    rows = np.arange(len(y))
+    """The rows the estimator holds out, drawn as its docstring says.
+
+    The split is over the distinct samples in their canonical order (every
+    sample of ``X`` is distinct here).
+    """
+    rows, _ = canonical_samples(X, y, np.ones(len(y)))
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
-    return train_test_split(
-        rows,
+    positions = train_test_split(
+        np.arange(len(rows)),
         test_size=estimator.validation_fraction,
         random_state=seed,
-        stratify=stratify,
+        stratify=None if stratify is None else stratify[rows],
     )[1]
+    return rows[positions]
 
 
+# min_improvement=0: the validation score alone decides when these fits stop.
 CASES = {
-    "classifier": (BPTTAttractorClassifier(n_hidden=6), labels),
-    "regressor": (BPTTRegressor(n_hidden=6, n_iter_no_change=5), y_sum),
+    "classifier": (BPTTAttractorClassifier(n_hidden=6, min_improvement=0), labels),
+    "regressor": (
+        BPTTRegressor(n_hidden=6, n_iter_no_change=5, min_improvement=0),
+        y_sum,
+    ),
 }
 
 
@@ -67,9 +77,39 @@ def test_the_kept_parameters_score_best_on_the_held_out_rows(case):
     assert model.n_iter_ - best_iteration == model.n_iter_no_change
 
 
+def test_the_plateau_rule_can_end_an_early_stopping_fit_at_the_best_iterate():
+    # A rule that no fall can satisfy ends the fit once its window is full,
+    # while the validation score (of a learnable sum) still improves now and
+    # then; the fit keeps its best iterate, not the last.
+    model = fit(
+        BPTTRegressor(
+            n_hidden=6,
+            early_stopping=True,
+            n_iter_no_change=40,
+            min_improvement=10.0,
+            random_state=5,
+        ),
+        X,
+        y_sum,
+    )
+    assert model.stop_reason_.startswith("CONVERGENCE: LOSS FELL BY LESS THAN")
+    assert model.n_iter_ == model.n_iter_no_change + 1
+    assert np.argmax(model.validation_scores_) + 1 < model.n_iter_ - 5
+    rows = held_out_rows(model, y_sum)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert model.best_validation_score_ == pytest.approx(
+        model.score(X[rows], y_sum[rows])
+    )
+
+
 def test_the_kept_parameters_are_those_of_the_best_iteration():
     """Refitting for exactly as many iterations as the best one gives the model."""
-    params = {"n_hidden": 5, "random_state": 1, "mixed_precision": False}
+    params = {
+        "n_hidden": 5,
+        "random_state": 1,
+        "mixed_precision": False,
+        "min_improvement": 0,
+    }
     model = fit(
         BPTTRegressor(early_stopping=True, n_iter_no_change=5, **params), X, y_sum
     )
@@ -80,7 +120,10 @@ def test_the_kept_parameters_are_those_of_the_best_iteration():
     weight = np.ones(len(X))
     weight[rows] = 0
     reference = fit(
-        BPTTRegressor(max_iter=best_iteration, **params), X, y_sum, sample_weight=weight
+        BPTTRegressor(max_iter=best_iteration, early_stopping=False, **params),
+        X,
+        y_sum,
+        sample_weight=weight,
     )
     np.testing.assert_allclose(model.recurrent_weights_, reference.recurrent_weights_)
     np.testing.assert_allclose(model.output_weights_, reference.output_weights_)
@@ -109,21 +152,44 @@ def test_the_classifier_splits_stratified_by_class():
             X,
             skewed,
         )
-    np.testing.assert_array_equal(split.kwargs["stratify"], skewed[split.rows])
-    assert np.bincount(skewed[split.result[1]]).tolist() == [25, 5]
+    # The labels follow the (distinct) samples being split.
+    stratify = split.kwargs["stratify"]
+    assert np.bincount(stratify).tolist() == [100, 20]
+    assert np.bincount(stratify[split.result[1]]).tolist() == [25, 5]
 
 
 def test_zero_weight_samples_are_never_held_out():
     weight = np.r_[np.zeros(60), np.ones(60)]
-    split = SplitSpy()
-    with mock.patch.object(sklearn_bptt._base, "train_test_split", split):
-        fit(
-            BPTTRegressor(n_hidden=3, max_iter=3, early_stopping=True),
-            X,
-            y_sum,
-            sample_weight=weight,
-        )
-    assert set(split.result[1]) <= set(range(60, 120))
+    model = BPTTRegressor(early_stopping=True, random_state=0)
+    fit_weight, validation_weight = model._hold_out(X, y_sum, weight)
+    assert not fit_weight[:60].any() and not validation_weight[:60].any()
+    assert np.count_nonzero(validation_weight) == 6  # a tenth of 60
+    assert not (fit_weight * validation_weight).any()
+
+
+def test_the_copies_of_a_sample_stay_on_one_side_of_the_split():
+    # 40 distinct sequences, each three times.
+    X_copies, y_copies = np.tile(X[:40], (3, 1, 1)), np.tile(y_sum[:40], 3)
+    model = BPTTRegressor(early_stopping=True, validation_fraction=0.25)
+    fit_weight, validation_weight = model._hold_out(X_copies, y_copies, np.ones(120))
+    held_out = (fit_weight == 0).reshape(3, 40)
+    assert (held_out == held_out[0]).all()
+    assert held_out[0].sum() == 10
+    # One row stands for each held-out sequence, weighted by its copies.
+    assert np.count_nonzero(validation_weight) == 10
+    assert set(validation_weight[validation_weight > 0]) == {3.0}
+
+
+def test_repeating_a_sample_is_weighting_it_under_early_stopping():
+    weight = np.random.RandomState(1).randint(0, 4, size=len(X))
+    repeated = np.repeat(np.arange(len(X)), weight)
+    params = dict(n_hidden=4, early_stopping=True, n_iter_no_change=5, max_iter=60)
+    weighted = fit(
+        BPTTRegressor(random_state=2, **params), X, y_sum, sample_weight=weight
+    )
+    copies = fit(BPTTRegressor(random_state=2, **params), X[repeated], y_sum[repeated])
+    assert weighted.validation_scores_ == copies.validation_scores_
+    np.testing.assert_array_equal(weighted.predict(X), copies.predict(X))
 
 
 @pytest.mark.parametrize("fraction", [0, 1, -0.1, 1.5, "half"])
@@ -139,6 +205,6 @@ def test_a_split_that_cannot_be_made_names_validation_fraction():
 
 
 def test_without_early_stopping_there_are_no_validation_scores():
-    model = fit(BPTTRegressor(n_hidden=3, max_iter=3), X, y_sum)
+    model = fit(BPTTRegressor(n_hidden=3, max_iter=3, early_stopping=False), X, y_sum)
     assert model.validation_scores_ is None
     assert model.best_validation_score_ is None

@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
-from sklearn_bptt._optimise import LossPlateau
+from sklearn_bptt._optimise import FirstToStop, LossPlateau
 
 rng = np.random.RandomState(0)
 X = rng.normal(size=(80, 5, 2))
@@ -24,7 +24,14 @@ PLATEAU = "CONVERGENCE: LOSS FELL BY LESS THAN"
 
 def plateau_cases():
     return {
-        "regressor": (BPTTRegressor(n_hidden=3, max_iter=3000), y_noise, 0.5),
+        # The plateau rule alone, over its window of 100 iterations.
+        "regressor": (
+            BPTTRegressor(
+                n_hidden=3, max_iter=3000, early_stopping=False, n_iter_no_change=100
+            ),
+            y_noise,
+            0.5,
+        ),
         "classifier": (
             BPTTAttractorClassifier(n_hidden=3, max_iter=3000),
             labels,
@@ -99,13 +106,43 @@ def test_the_fit_is_deterministic():
     np.testing.assert_array_equal(first.recurrent_weights_, second.recurrent_weights_)
 
 
-def test_early_stopping_replaces_the_rule():
-    estimator, y, _ = plateau_cases()["regressor"]
-    model = clone(estimator).set_params(
-        random_state=0, early_stopping=True, n_iter_no_change=5
-    )
-    model.fit(X, y)
-    assert model.stop_reason_.startswith("EARLY STOPPING")
+class Says:
+    """A monitor that says stop at a given iteration and counts its iterates."""
+
+    def __init__(self, stop_at, message):
+        self.stop_at, self.message = stop_at, message
+        self.seen = 0
+        self.ended = False
+
+    def should_stop(self, intermediate_result):
+        self.seen += 1
+        return self.seen >= self.stop_at
+
+    def stop_message(self):
+        return self.message
+
+    def end(self, run):
+        self.ended = True
+
+
+@pytest.mark.parametrize(
+    "validation_at, plateau_at, message",
+    [(3, 5, "validation"), (5, 3, "plateau"), (4, 4, "validation")],
+)
+def test_first_to_stop_ends_on_the_first_rule_and_feeds_both(
+    validation_at, plateau_at, message
+):
+    validation = Says(validation_at, "validation")
+    plateau = Says(plateau_at, "plateau")
+    rule = FirstToStop(validation, plateau)
+    decisions = [
+        rule.should_stop(iterate(1.0)) for _ in range(min(validation_at, plateau_at))
+    ]
+    assert decisions[-1] and not any(decisions[:-1])
+    assert validation.seen == plateau.seen == len(decisions)
+    assert rule.stop_message() == message
+    rule.end(None)
+    assert validation.ended and plateau.ended
 
 
 def iterate(loss):
