@@ -192,7 +192,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         max_iter=1500,
         max_fun=15000,
         tol=1e-5,
-        min_improvement=1e-4,
+        min_improvement=3e-4,
         n_init=1,
         n_jobs=None,
         random_state=None,
