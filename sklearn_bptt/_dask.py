@@ -552,7 +552,7 @@ def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
     }
     built = []  # (partitions, dtype, alpha) of each precision
     for dtype, dtype_digests in zip(dtypes, digests, strict=True):
-        rows, weights = merge_samples(dtype_digests, kept, sample_weight)
+        rows, weights, _ = merge_samples(dtype_digests, kept, sample_weight)
         merged_weight = np.zeros_like(sample_weight)
         merged_weight[rows] = weights
         if counts is None:

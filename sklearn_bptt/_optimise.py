@@ -54,11 +54,6 @@ STOPPED_BY_CALLBACK = 99
 class ValidationMonitor:
     """Scores every iterate on held-out sequences, keeps the best, says when to stop.
 
-    Any better score counts, however small its gain: on tasks that need a
-    long memory the held-out R^2 creeps for hundreds of iterations before it
-    jumps, and a least gain (as ``min_improvement`` asks of the loss) ended
-    such fits on the creep.
-
     Parameters
     ----------
     score : callable

@@ -480,11 +480,10 @@ def sample_groups(X, y, sample_weight):
         For each of ``kept``, the position in ``rows`` of its distinct sample.
     """
     kept = np.flatnonzero(sample_weight > 0)
-    digests = sample_digests(X, y, kept)
-    _, first, group = np.unique(digests, return_index=True, return_inverse=True)
-    group = group.ravel()
-    weights = np.bincount(group, weights=sample_weight[kept])
-    return kept[first], weights.astype(sample_weight.dtype), kept, group
+    rows, weights, group = merge_samples(
+        sample_digests(X, y, kept), kept, sample_weight
+    )
+    return rows, weights, kept, group
 
 
 def sample_digests(X, y, rows):
@@ -523,7 +522,10 @@ def merge_samples(digests, kept, sample_weight):
     -------
     rows, weights : ndarray
         As for :func:`canonical_samples`.
+    group : ndarray of shape (len(kept),)
+        For each of ``kept``, the position in ``rows`` of its distinct sample.
     """
-    _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
-    weights = np.bincount(inverse.ravel(), weights=sample_weight[kept])
-    return kept[first], weights.astype(sample_weight.dtype)
+    _, first, group = np.unique(digests, return_index=True, return_inverse=True)
+    group = group.ravel()
+    weights = np.bincount(group, weights=sample_weight[kept])
+    return kept[first], weights.astype(sample_weight.dtype), group
