@@ -41,6 +41,7 @@ from ._optimise import (
     FirstToStop,
     LossPlateau,
     ValidationMonitor,
+    joined,
     minimise,
 )
 from ._validation import (
@@ -159,9 +160,16 @@ SHARED_DOCS = {
         validation score after which ``early_stopping`` ends the fit, and
         the iterations over which ``min_improvement`` is measured.
 
-    n_init : int, default=1
-        Number of random starting points; the fit with the lowest loss (with
-        ``early_stopping``, the best validation score) is kept.
+    n_init : int, default={n_init_default}
+        Number of random starting points. The run with the lowest loss (with
+        ``early_stopping``, the best validation score) is kept, or with
+        ``init_max_iter`` goes on alone.
+
+    init_max_iter : int or None, default={init_max_iter_default}
+        With ``n_init > 1``, the iterations every start runs before only the
+        best one goes on, from where it is, for the rest of ``max_iter``: a
+        start that learns slowly at first seldom catches up, so the budget
+        goes where it pays. None runs every start to the end.
 
     n_jobs : int, default=None
         Parallel workers. With ``n_init > 1``, joblib workers that run the
@@ -488,6 +496,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         "tol": [Interval(Real, 0, None, closed="left")],
         "min_improvement": [Interval(Real, 0, None, closed="left")],
         "n_init": [Count(Integral, 1, None, closed="left")],
+        "init_max_iter": [Count(Integral, 1, None, closed="left"), None],
         # joblib's convention: -1 is every core, -2 all but one; 0 means nothing.
         "n_jobs": [
             Count(Integral, None, -1, closed="right"),
@@ -532,6 +541,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         tol,
         min_improvement,
         n_init,
+        init_max_iter,
         n_jobs,
         random_state,
         verbose,
@@ -558,6 +568,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.tol = tol
         self.min_improvement = min_improvement
         self.n_init = n_init
+        self.init_max_iter = init_max_iter
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -680,8 +691,54 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         return validation or plateau
 
     def _run_starts(self, objective, draft, starts, make_monitor):
-        """One L-BFGS run (with its float32 draft) from every starting point."""
+        """One L-BFGS run (with its float32 draft) from every starting point.
+
+        With ``init_max_iter``, the runs stop there and only the best goes on.
+        """
         options = self._lbfgs_options()
+        trial = (
+            len(starts) > 1
+            and self.init_max_iter is not None
+            and self.init_max_iter < self.max_iter
+        )
+        if trial:
+            options["maxiter"] = self.init_max_iter
+        runs = self._runs_from(starts, objective, draft, options, make_monitor)
+        stop_now = any(
+            run.theta is None or run.stopped == "interrupted" for run in runs
+        )
+        if not trial or stop_now:
+            return runs
+        best = _best_run(runs)
+        if best.stopped or best.status != BUDGET_SPENT:
+            return [best]  # it ended by itself: nothing to go on with
+        if self.verbose:
+            print(
+                f"Going on with the best of {len(runs)} starts after "
+                f"{best.n_iter} iterations (loss {best.loss:.8g})"
+            )
+        return [self._go_on(best, objective, draft, make_monitor)]
+
+    def _go_on(self, run, objective, draft, make_monitor):
+        """``run`` continued from its parameters for the rest of the budget."""
+        options = {
+            **self._lbfgs_options(),
+            "maxiter": self.max_iter - run.n_iter,
+            "maxfun": max(1, self.max_fun - run.n_fun),
+        }
+        rest = minimise(
+            objective,
+            draft,
+            run.theta,
+            options=options,
+            verbose=self.verbose,
+            make_monitor=make_monitor,
+            done=run.n_iter,
+        )
+        return joined(run, rest)
+
+    def _runs_from(self, starts, objective, draft, options, make_monitor):
+        """One run from every starting point, side by side with ``n_jobs``."""
         minimise_from = partial(
             minimise,
             objective,

@@ -211,10 +211,11 @@ class Progress:
     prints about twenty lines per fit, 2 and more every iteration.
     """
 
-    def __init__(self, verbose, max_iter):
+    def __init__(self, verbose, max_iter, before=0):
         self.verbose = verbose
         self.max_iter = max_iter
         self.every = 1 if verbose > 1 else max(1, max_iter // 20)
+        self.before = before  # iterations of the run this one goes on from
         self.done = 0  # iterations of the phases before this one
         self.start = time.perf_counter()
 
@@ -223,7 +224,7 @@ class Progress:
 
     def iteration(self, n_iter, loss, phase):
         """Report iteration ``n_iter`` of the current phase."""
-        iteration = self.done + n_iter
+        iteration = self.before + self.done + n_iter
         if not self.verbose or (iteration % self.every and iteration != 1):
             return
         width = len(str(self.max_iter))
@@ -244,7 +245,7 @@ class Progress:
     def finished(self, run):
         if self.verbose:
             print(
-                f"Stopped after {run.n_iter}/{self.max_iter} iterations: "
+                f"Stopped after {self.before + run.n_iter}/{self.max_iter} iterations: "
                 f"{run.stop_reason}; loss {run.loss:.8g}, {self.elapsed():.2f} s"
             )
 
@@ -302,7 +303,7 @@ def run_lbfgs(objective, theta, options, progress, monitor=None):
     )
 
 
-def minimise(objective, draft, theta, options, verbose, make_monitor=None):
+def minimise(objective, draft, theta, options, verbose, make_monitor=None, done=0):
     """L-BFGS on ``objective`` from ``theta``, first on its float32 ``draft``.
 
     With no draft this is one L-BFGS run. Otherwise the float32 run ends when
@@ -312,9 +313,10 @@ def minimise(objective, draft, theta, options, verbose, make_monitor=None):
 
     ``make_monitor()`` makes the run's stopping rule, a ``ValidationMonitor``
     (the run then ends at the best-scoring parameters) or a ``LossPlateau``;
-    each run gets its own, as it keeps the run's history.
+    each run gets its own, as it keeps the run's history. ``done`` counts the
+    iterations of the run this one goes on from, for the progress lines.
     """
-    progress = Progress(verbose, options["maxiter"])
+    progress = Progress(verbose, options["maxiter"] + done, before=done)
     monitor = None if make_monitor is None else make_monitor()
     if draft is None:
         run = run_lbfgs(objective, theta, options, progress, monitor)
@@ -331,6 +333,23 @@ def minimise(objective, draft, theta, options, verbose, make_monitor=None):
             run.loss = float(objective(run.theta)[0])
     progress.finished(run)
     return run
+
+
+def joined(first, rest):
+    """The run made of ``first`` and ``rest``, which went on from its parameters.
+
+    The counts add up and the curves join. With early stopping, the kept
+    parameters are those of the better best validation score of the two.
+    """
+    rest.n_iter += first.n_iter
+    rest.n_fun += first.n_fun
+    rest.loss_curve = first.loss_curve + rest.loss_curve
+    if first.validation_scores is not None:
+        rest.validation_scores = first.validation_scores + rest.validation_scores
+        if first.best_validation > rest.best_validation:
+            rest.theta, rest.loss = first.theta, first.loss
+            rest.best_validation = first.best_validation
+    return rest
 
 
 def _finish_in_full_precision(objective, draft, theta, options, progress, monitor):

@@ -106,6 +106,7 @@ def test_the_kept_parameters_are_those_of_the_best_iteration():
     """Refitting for exactly as many iterations as the best one gives the model."""
     params = {
         "n_hidden": 5,
+        "n_init": 1,
         "random_state": 1,
         "mixed_precision": False,
         "min_improvement": 0,

@@ -457,6 +457,8 @@ INVALID_HYPERPARAMETERS = [
     ("max_fun", 0),
     ("tol", -1e-3),
     ("n_init", 0),
+    ("init_max_iter", 0),
+    ("init_max_iter", 1.5),
     ("n_jobs", 1.5),
     ("random_state", "seed"),
     ("verbose", -1),

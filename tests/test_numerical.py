@@ -20,7 +20,7 @@ def test_exploding_dynamics_stop_at_the_best_finite_parameters():
     X = rng.uniform(0, 3, size=(40, 300, 1))
     y = X[:, :, 0].mean(axis=1) * 100
     model = BPTTRegressor(
-        n_hidden=3, activation="identity", time_constant=1, random_state=0
+        n_hidden=3, activation="identity", time_constant=1, n_init=1, random_state=0
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

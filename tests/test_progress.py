@@ -37,7 +37,12 @@ def test_verbose_prints_about_twenty_lines_and_the_stop(capsys):
     X, y = sum_task()
     model, lines = fit_verbosely(
         BPTTRegressor(
-            n_hidden=3, max_iter=100, verbose=1, mixed_precision=False, random_state=0
+            n_hidden=3,
+            n_init=1,
+            max_iter=100,
+            verbose=1,
+            mixed_precision=False,
+            random_state=0,
         ),
         X,
         y,
@@ -82,6 +87,7 @@ def test_one_count_runs_through_the_float32_and_float64_phases(capsys):
     model, lines = fit_verbosely(
         BPTTRegressor(
             n_hidden=3,
+            n_init=1,
             max_iter=1000,
             tol=0,
             min_improvement=0,

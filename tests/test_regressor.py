@@ -201,7 +201,9 @@ def test_convergence_warning_and_verbose(capsys):
     rng = np.random.RandomState(11)
     X, y = running_sum_task(50, 5, rng)
     with pytest.warns(ConvergenceWarning, match="max_iter"):
-        BPTTRegressor(n_hidden=4, max_iter=3, verbose=1, random_state=0).fit(X, y)
+        BPTTRegressor(n_hidden=4, n_init=1, max_iter=3, verbose=1, random_state=0).fit(
+            X, y
+        )
     assert capsys.readouterr().out.count("Iteration") == 3
     with pytest.warns(ConvergenceWarning, match="max_fun"):
         BPTTRegressor(n_hidden=4, max_fun=3, random_state=0).fit(X, y)

@@ -1,0 +1,92 @@
+"""Several starts with ``init_max_iter``: only the best goes on.
+
+Every start runs ``init_max_iter`` iterations; the one with the lowest loss
+(with early stopping, the best validation score) then goes on from where it
+is for the rest of ``max_iter``.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
+
+# These short fits end at their budget on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+rng = np.random.RandomState(0)
+X = rng.uniform(-1, 1, size=(60, 12, 1))
+y = X[:, 0, 0] - X[:, :, 0].mean(axis=1)
+
+# No rule that could end a run before its budget.
+UNSTOPPED = {"n_hidden": 5, "min_improvement": 0, "tol": 0, "random_state": 3}
+
+
+def test_the_best_start_goes_on_from_where_it_is():
+    """The same as keeping the lowest loss of the short runs, then a warm start."""
+    model = BPTTRegressor(n_init=3, init_max_iter=20, max_iter=60, **UNSTOPPED)
+    model.fit(X, y)
+
+    reference = BPTTRegressor(n_init=3, init_max_iter=None, max_iter=20, **UNSTOPPED)
+    reference.fit(X, y)
+    first_curve = list(reference.loss_curve_)
+    reference.set_params(warm_start=True, max_iter=40).fit(X, y)
+
+    assert model.n_iter_ == 60
+    assert model.loss_curve_ == first_curve + reference.loss_curve_
+    np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+def test_a_start_that_ends_by_itself_ends_the_fit():
+    # A gradient tolerance this large is met within the trial iterations.
+    model = BPTTRegressor(
+        n_hidden=5, n_init=3, init_max_iter=50, max_iter=500, tol=1.0, random_state=0
+    ).fit(X, y)
+    assert model.n_iter_ < 50
+    assert model.stop_reason_.startswith("CONVERGENCE")
+
+
+def test_init_max_iter_at_or_above_max_iter_runs_every_start_to_the_end():
+    params = {**UNSTOPPED, "n_init": 2, "max_iter": 15}
+    full = BPTTRegressor(init_max_iter=None, **params).fit(X, y)
+    for init_max_iter in (15, 40):
+        model = BPTTRegressor(init_max_iter=init_max_iter, **params).fit(X, y)
+        assert model.loss_curve_ == full.loss_curve_
+
+
+def test_early_stopping_keeps_the_better_validation_score_of_both_parts():
+    model = BPTTAttractorClassifier(
+        n_hidden=4,
+        n_init=2,
+        init_max_iter=10,
+        max_iter=40,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=40,
+        random_state=0,
+    ).fit(X, (y > 0).astype(int))
+    assert model.n_iter_ > 10  # the best start went on
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+
+
+@pytest.mark.parametrize("Estimator", [BPTTRegressor, BPTTAttractorClassifier])
+def test_the_trial_is_deterministic(Estimator):
+    target = y if Estimator is BPTTRegressor else (y > 0).astype(int)
+    params = {"n_hidden": 4, "n_init": 3, "init_max_iter": 10, "max_iter": 40}
+    first = Estimator(random_state=7, **params).fit(X, target)
+    second = Estimator(random_state=7, **params).fit(X, target)
+    assert first.loss_curve_ == second.loss_curve_
+
+
+def test_verbose_counts_on_from_the_trial(capsys):
+    BPTTRegressor(n_init=2, init_max_iter=20, max_iter=60, verbose=2, **UNSTOPPED).fit(
+        X, y
+    )
+    out = capsys.readouterr().out
+    trial, rest = out.split("Going on with the best of 2 starts after 20 iterations")
+    assert len(re.findall(r"^Iteration +\d+/20 ", trial, flags=re.M)) == 40
+    counts = [int(n) for n in re.findall(r"^Iteration +(\d+)/60 ", rest, flags=re.M)]
+    assert counts == list(range(21, 61))
+    assert "Stopped after 60/60 iterations" in rest
