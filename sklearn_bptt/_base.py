@@ -40,6 +40,7 @@ from ._optimise import (
     BUDGET_SPENT,
     FirstToStop,
     LossPlateau,
+    Progress,
     ValidationMonitor,
     joined,
     minimise,
@@ -712,11 +713,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         best = _best_run(runs)
         if best.stopped or best.status != BUDGET_SPENT:
             return [best]  # it ended by itself: nothing to go on with
-        if self.verbose:
-            print(
-                f"Going on with the best of {len(runs)} starts after "
-                f"{best.n_iter} iterations (loss {best.loss:.8g})"
-            )
+        Progress.going_on(self.verbose, len(runs), best)
         return [self._go_on(best, objective, draft, make_monitor)]
 
     def _go_on(self, run, objective, draft, make_monitor):
@@ -733,7 +730,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             options=options,
             verbose=self.verbose,
             make_monitor=make_monitor,
-            done=run.n_iter,
+            before=run.n_iter,
         )
         return joined(run, rest)
 

@@ -233,6 +233,15 @@ class Progress:
             f"{phase}  {self.elapsed():.2f} s"
         )
 
+    @staticmethod
+    def going_on(verbose, n_starts, best):
+        """The best of ``n_starts`` trial runs goes on from here."""
+        if verbose:
+            print(
+                f"Going on with the best of {n_starts} starts after "
+                f"{best.n_iter} iterations (loss {best.loss:.8g})"
+            )
+
     def handover(self, draft_run):
         """The float32 phase ended; the float64 phase goes on from here."""
         self.done += draft_run.n_iter
@@ -303,7 +312,7 @@ def run_lbfgs(objective, theta, options, progress, monitor=None):
     )
 
 
-def minimise(objective, draft, theta, options, verbose, make_monitor=None, done=0):
+def minimise(objective, draft, theta, options, verbose, make_monitor=None, before=0):
     """L-BFGS on ``objective`` from ``theta``, first on its float32 ``draft``.
 
     With no draft this is one L-BFGS run. Otherwise the float32 run ends when
@@ -313,10 +322,10 @@ def minimise(objective, draft, theta, options, verbose, make_monitor=None, done=
 
     ``make_monitor()`` makes the run's stopping rule, a ``ValidationMonitor``
     (the run then ends at the best-scoring parameters) or a ``LossPlateau``;
-    each run gets its own, as it keeps the run's history. ``done`` counts the
-    iterations of the run this one goes on from, for the progress lines.
+    each run gets its own, as it keeps the run's history. ``before`` counts
+    the iterations of the run this one goes on from, for the progress lines.
     """
-    progress = Progress(verbose, options["maxiter"] + done, before=done)
+    progress = Progress(verbose, options["maxiter"] + before, before=before)
     monitor = None if make_monitor is None else make_monitor()
     if draft is None:
         run = run_lbfgs(objective, theta, options, progress, monitor)
