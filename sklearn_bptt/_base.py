@@ -33,6 +33,7 @@ from ._engine import (
     leak_logits,
     leak_rates,
     make_batch,
+    one_blas_thread,
     plan_chunks,
 )
 from ._functions import ACTIVATIONS
@@ -171,6 +172,14 @@ SHARED_DOCS = {
         best one goes on, from where it is, for the rest of ``max_iter``: a
         start that learns slowly at first seldom catches up, so the budget
         goes where it pays. None runs every start to the end.
+
+    init_max_samples : int or None, default={init_max_samples_default}
+        The trial of ``init_max_iter`` iterations fits every start to at most
+        this many distinct training sequences (drawn with ``random_state``);
+        only the start that goes on sees them all. Picking a start needs
+        fewer sequences than fitting it, so the trial costs less on large
+        data sets. Its iterations in ``loss_curve_`` are losses on those
+        sequences. None fits the trial to all of them.
 
     n_jobs : int, default=None
         Parallel workers. With ``n_init > 1``, joblib workers that run the
@@ -498,6 +507,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         "min_improvement": [Interval(Real, 0, None, closed="left")],
         "n_init": [Count(Integral, 1, None, closed="left")],
         "init_max_iter": [Count(Integral, 1, None, closed="left"), None],
+        "init_max_samples": [Count(Integral, 1, None, closed="left"), None],
         # joblib's convention: -1 is every core, -2 all but one; 0 means nothing.
         "n_jobs": [
             Count(Integral, None, -1, closed="right"),
@@ -543,6 +553,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         min_improvement,
         n_init,
         init_max_iter,
+        init_max_samples,
         n_jobs,
         random_state,
         verbose,
@@ -570,6 +581,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self.min_improvement = min_improvement
         self.n_init = n_init
         self.init_max_iter = init_max_iter
+        self.init_max_samples = init_max_samples
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -640,6 +652,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         objective, draft = self._objectives(
             layout, X, y, lengths, fit_weight, len(starts), leaks
         )
+        trial_objectives = None
+        trial_weight = self._trial_weight(X, y, fit_weight, len(starts))
+        if trial_weight is not None:
+            trial_objectives = self._objectives(
+                layout, X, y, lengths, trial_weight, len(starts), leaks
+            )
         trivial_loss = self._trivial_loss(y, fit_weight)
         validation_score = None
         if validation_weight is not None:
@@ -647,7 +665,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 layout, X, y, lengths, validation_weight, leaks
             )
         make_monitor = self._stopping_rule(validation_score, trivial_loss)
-        runs = self._run_starts(objective, draft, starts, make_monitor)
+        runs = self._run_starts(
+            objective, draft, starts, make_monitor, trial_objectives
+        )
         if any(run.theta is None for run in runs):
             raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
         best = _best_run(runs)
@@ -691,30 +711,65 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             return partial(FirstToStop.made_by, validation, plateau)
         return validation or plateau
 
-    def _run_starts(self, objective, draft, starts, make_monitor):
+    def _run_starts(
+        self, objective, draft, starts, make_monitor, trial_objectives=None
+    ):
         """One L-BFGS run (with its float32 draft) from every starting point.
 
-        With ``init_max_iter``, the runs stop there and only the best goes on.
+        With ``init_max_iter``, the runs stop there and only the best goes
+        on; ``trial_objectives``, if given, are the objective and draft of
+        the trial's subsample.
         """
         options = self._lbfgs_options()
-        trial = (
-            len(starts) > 1
-            and self.init_max_iter is not None
-            and self.init_max_iter < self.max_iter
-        )
+        trial = self._has_trial(len(starts))
         if trial:
             options["maxiter"] = self.init_max_iter
-        runs = self._runs_from(starts, objective, draft, options, make_monitor)
+        runs = self._runs_from(
+            starts, *(trial_objectives or (objective, draft)), options, make_monitor
+        )
         stop_now = any(
             run.theta is None or run.stopped == "interrupted" for run in runs
         )
         if not trial or stop_now:
             return runs
         best = _best_run(runs)
-        if best.stopped or best.status != BUDGET_SPENT:
+        if trial_objectives is not None:
+            # Fitted to part of the data, it goes on however it ended, and
+            # its loss is the loss on all of it.
+            with one_blas_thread():
+                best.loss = float(objective(best.theta)[0])
+        elif best.stopped or best.status != BUDGET_SPENT:
             return [best]  # it ended by itself: nothing to go on with
         Progress.going_on(self.verbose, len(runs), best)
         return [self._go_on(best, objective, draft, make_monitor)]
+
+    def _has_trial(self, n_starts):
+        """Whether the starts run ``init_max_iter`` iterations, the best going on."""
+        return (
+            n_starts > 1
+            and self.init_max_iter is not None
+            and self.init_max_iter < self.max_iter
+        )
+
+    def _trial_weight(self, X, y, fit_weight, n_starts):
+        """The trial's sample weights: ``init_max_samples`` distinct sequences.
+
+        None when the trial fits all of them (or there is no trial). The
+        draw is over the distinct sequences in their canonical order, so
+        copies of a sequence are chosen together, as in :meth:`_hold_out`.
+        """
+        if not self._has_trial(n_starts) or self.init_max_samples is None:
+            return None
+        groups = _dask.sample_groups if _dask.is_dask_array(X) else sample_groups
+        rows, _, kept, group = groups(X, y, fit_weight)
+        if len(rows) <= self.init_max_samples:
+            return None
+        rng = check_random_state(self.random_state)
+        chosen = rng.choice(len(rows), self.init_max_samples, replace=False)
+        trial_weight = np.zeros_like(fit_weight)
+        copies = kept[np.isin(group, chosen)]
+        trial_weight[copies] = fit_weight[copies]
+        return trial_weight
 
     def _go_on(self, run, objective, draft, make_monitor):
         """``run`` continued from its parameters for the rest of the budget."""

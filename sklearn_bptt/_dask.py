@@ -494,6 +494,18 @@ def _digests(X, y, sample_weight, dtypes):
     return digests, np.concatenate([block[1] for block in blocks])
 
 
+def sample_groups(X, y, sample_weight):
+    """:func:`~sklearn_bptt._validation.sample_groups` of a Dask ``X``.
+
+    The digests are computed on the workers; the groups are those of the
+    same data in memory.
+    """
+    kept = np.flatnonzero(sample_weight > 0)
+    (digests,), _ = _digests(X, y, sample_weight, [X.dtype])
+    rows, weights, group = merge_samples(digests, kept, sample_weight)
+    return rows, weights, kept, group
+
+
 def _partitions(X, y, lengths, weights, chunks, n_partitions, objective_args):
     """Delayed engine objectives over consecutive chunks, data gathered on workers.
 

@@ -96,6 +96,23 @@ def test_regressor_fit_equals_numpy(client, small_chunks):
     )
 
 
+def test_trial_on_a_subsample_equals_numpy(client, small_chunks):
+    # The trial's 20 sequences are drawn from the same groups of distinct
+    # samples (the repeated one is one sample), so the fits are the same.
+    X = padded_sequences(seed=5)
+    y = np.nansum(X[:, :, 0], axis=1)
+    params = {"n_hidden": 3, "n_init": 2, "init_max_iter": 3, "max_iter": 6}
+    model = BPTTRegressor(init_max_samples=20, random_state=0, **params)
+    numpy_fit = model.fit(X, y)
+    on_all = BPTTRegressor(**{**model.get_params(), "init_max_samples": None})
+    assert numpy_fit.loss_curve_[:3] != on_all.fit(X, y).loss_curve_[:3]
+    dask_fit = BPTTRegressor(**model.get_params()).fit(
+        da.from_array(X, chunks=(25, 20, 15)), y
+    )
+    assert_same_model(dask_fit, numpy_fit)
+    assert dask_fit.loss_curve_ == numpy_fit.loss_curve_
+
+
 def test_classifier_fit_equals_numpy(client, small_chunks):
     X = padded_sequences(seed=3)
     labels = np.where(np.nansum(X[:, :, 0], axis=1) > 0, "up", "down")

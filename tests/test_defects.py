@@ -306,7 +306,15 @@ def test_huge_inputs_still_get_a_message_about_the_inputs():
 
 @pytest.mark.parametrize(
     "param",
-    ["n_hidden", "max_iter", "max_fun", "n_init", "init_max_iter", "n_target_steps"],
+    [
+        "n_hidden",
+        "max_iter",
+        "max_fun",
+        "n_init",
+        "init_max_iter",
+        "init_max_samples",
+        "n_target_steps",
+    ],
 )
 def test_booleans_are_not_counts(param):
     with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):

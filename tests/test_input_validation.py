@@ -459,6 +459,8 @@ INVALID_HYPERPARAMETERS = [
     ("n_init", 0),
     ("init_max_iter", 0),
     ("init_max_iter", 1.5),
+    ("init_max_samples", 0),
+    ("init_max_samples", 0.5),
     ("n_jobs", 1.5),
     ("random_state", "seed"),
     ("verbose", -1),

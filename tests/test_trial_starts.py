@@ -23,19 +23,25 @@ y = X[:, 0, 0] - X[:, :, 0].mean(axis=1)
 UNSTOPPED = {"n_hidden": 5, "min_improvement": 0, "tol": 0, "random_state": 3}
 
 
-def test_the_best_start_goes_on_from_where_it_is():
-    """The same as keeping the lowest loss of the short runs, then a warm start."""
-    model = BPTTRegressor(n_init=3, init_max_iter=20, max_iter=60, **UNSTOPPED)
-    model.fit(X, y)
-
-    reference = BPTTRegressor(n_init=3, init_max_iter=None, max_iter=20, **UNSTOPPED)
-    reference.fit(X, y)
+def assert_trial_then_warm_start(model, trial_weight=None):
+    """``model`` (20 trial iterations of 60) is the best of its starts run to
+    20 iterations (fitted with ``trial_weight``), then a warm start on all."""
+    reference = BPTTRegressor(**model.get_params()).set_params(
+        init_max_iter=None, max_iter=20
+    )
+    reference.fit(X, y, sample_weight=trial_weight)
     first_curve = list(reference.loss_curve_)
     reference.set_params(warm_start=True, max_iter=40).fit(X, y)
 
     assert model.n_iter_ == 60
     assert model.loss_curve_ == first_curve + reference.loss_curve_
     np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+def test_the_best_start_goes_on_from_where_it_is():
+    """The same as keeping the lowest loss of the short runs, then a warm start."""
+    model = BPTTRegressor(n_init=3, init_max_iter=20, max_iter=60, **UNSTOPPED)
+    assert_trial_then_warm_start(model.fit(X, y))
 
 
 def test_a_start_that_ends_by_itself_ends_the_fit():
@@ -94,3 +100,61 @@ def test_verbose_counts_on_from_the_trial(capsys):
     counts = [int(n) for n in re.findall(r"^Iteration +(\d+)/60 ", rest, flags=re.M)]
     assert counts == list(range(21, 61))
     assert "Stopped after 60/60 iterations" in rest
+
+
+# A trial on 25 of the 60 sequences.
+SUBSAMPLED = {**UNSTOPPED, "n_init": 3, "init_max_samples": 25}
+
+
+def trial_weight(model, sample_weight=None):
+    weight = np.ones(len(X)) if sample_weight is None else sample_weight
+    return model._trial_weight(X, y, weight, model.n_init)
+
+
+def test_the_trial_fits_a_subsample_then_the_best_goes_on_with_all():
+    model = BPTTRegressor(init_max_iter=20, max_iter=60, **SUBSAMPLED).fit(X, y)
+    assert_trial_then_warm_start(model, trial_weight(model))
+
+
+def test_the_subsample_is_a_reproducible_draw_of_distinct_sequences():
+    model = BPTTRegressor(init_max_iter=20, **SUBSAMPLED)
+    weight = np.arange(1.0, 61.0)
+    weight[:10] = 0  # never drawn
+    drawn = trial_weight(model, weight)
+    assert np.count_nonzero(drawn) == 25
+    assert np.all(drawn[:10] == 0)
+    np.testing.assert_array_equal(drawn[drawn > 0], weight[drawn > 0])
+    np.testing.assert_array_equal(drawn, trial_weight(model, weight))
+    other = model.set_params(random_state=4)
+    assert not np.array_equal(drawn, trial_weight(other, weight))
+
+
+def test_copies_of_a_sequence_are_drawn_together():
+    model = BPTTRegressor(init_max_iter=20, **{**SUBSAMPLED, "init_max_samples": 10})
+    doubled = np.concatenate([X[:30], X[:30]])
+    drawn = model._trial_weight(doubled, np.tile(y[:30], 2), np.ones(60), 3)
+    assert np.count_nonzero(drawn) == 20
+    np.testing.assert_array_equal(drawn[:30], drawn[30:])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"init_max_samples": None},
+        {"init_max_samples": 60},  # no fewer than the distinct sequences
+        {"n_init": 1},
+        {"init_max_iter": None},
+    ],
+)
+def test_the_trial_fits_all_sequences_when_asked_or_when_there_is_no_trial(change):
+    model = BPTTRegressor(**{**SUBSAMPLED, "init_max_iter": 20, **change})
+    assert trial_weight(model) is None
+
+
+def test_a_start_that_ends_by_itself_on_the_subsample_still_goes_on():
+    # Every run ends on the plateau rule after its window of 5 iterations:
+    # the trial's best start, then its continuation on all the sequences.
+    params = {**SUBSAMPLED, "max_iter": 500, "min_improvement": 10.0}
+    model = BPTTRegressor(init_max_iter=50, n_iter_no_change=5, **params).fit(X, y)
+    assert model.n_iter_ == 12
+    assert model.stop_reason_.startswith("CONVERGENCE: LOSS FELL BY LESS THAN")
