@@ -27,7 +27,6 @@ from . import _dask
 from ._engine import (
     Objective,
     ParameterLayout,
-    exact_sum,
     forward,
     leak_in_dtype,
     leak_logits,
@@ -906,8 +905,10 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 "(almost) nothing. A common cause is features of large "
                 "magnitude, which saturate the units and flatten the gradient; "
                 "scale them, for example with "
-                "sklearn_bptt.preprocessing.SequenceStandardScaler. Stop reason: "
-                f"{self.stop_reason_}.",
+                "sklearn_bptt.preprocessing.SequenceStandardScaler. Another is "
+                f"an alpha (now {self.alpha:g}) whose penalty outweighs what the "
+                "network can explain, as with targets of small variance. Stop "
+                f"reason: {self.stop_reason_}.",
                 ConvergenceWarning,
                 stacklevel=6,
             )
@@ -998,17 +999,19 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         rows, weights = canonical_samples(X, y, sample_weight)
         merged_weight = np.zeros_like(sample_weight)
         merged_weight[rows] = weights
+        targets = self._make_targets(y, merged_weight)
         return Objective(
             layout,
             X,
             lengths,
             self._chunks(lengths, X.dtype, rows),
             self.n_settle_steps,
-            self._make_targets(y, merged_weight),
+            targets,
             self.activation,
             self._loss,
-            # The penalty is per unit of sample weight, as in MLPRegressor.
-            self.alpha / exact_sum(weights),
+            # The penalty is per observed target value (per unit of sample
+            # weight for one output, as in MLPRegressor).
+            self.alpha / targets.observations,
             self._free_parameters(layout),
             n_jobs,
             leaks[0],

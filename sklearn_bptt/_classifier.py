@@ -135,7 +135,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     {state_parameters}
     alpha : float, default=1e-2
         Strength of the L2 penalty on the recurrent and output weights (not
-        on the input weights, biases or the initial state).
+        on the input weights, biases or the initial state). It is divided by
+        the weighted number of sequences, as the loss is, so that it weighs
+        less the more data there are (as in ``MLPClassifier``).
 
     class_weight : dict, "balanced" or None, default=None
         Weight of every class, ``{class_label: weight}``; classes not in the

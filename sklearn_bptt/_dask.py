@@ -410,7 +410,7 @@ class DaskObjective:
     dtype : numpy.dtype
         The data's precision on the workers.
     alpha : float
-        Strength of the L2 penalty, per unit of sample weight.
+        Strength of the L2 penalty, per observed target value.
     free : ndarray of shape (layout.size,) or None
         1 for learned parameters, 0 for fixed ones.
     """
@@ -568,10 +568,11 @@ def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
         merged_weight = np.zeros_like(sample_weight)
         merged_weight[rows] = weights
         if counts is None:
-            total = estimator._make_targets(y, merged_weight).total
+            targets = estimator._make_targets(y, merged_weight)
+            total, observations = targets.total, targets.observations
         else:
             # As SequenceTargets counts them: target entries times weights.
-            total = exact_sum(counts * merged_weight)
+            total = observations = exact_sum(counts * merged_weight)
         chunks = estimator._chunks(lengths, dtype, rows)
         objective_args = {
             "dtype": dtype,
@@ -583,8 +584,8 @@ def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
         parts = _partitions(
             X, y, lengths, merged_weight, chunks, n_partitions, objective_args
         )
-        # The penalty is per unit of sample weight, as in memory.
-        built.append((parts, dtype, estimator.alpha / exact_sum(weights)))
+        # The penalty is per observed target value, as in memory.
+        built.append((parts, dtype, estimator.alpha / observations))
     # One persist for both precisions, so that every block of X is read once.
     persisted = iter(dask.persist(*[part for parts, _, _ in built for part in parts]))
     results = [

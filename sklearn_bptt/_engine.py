@@ -353,7 +353,10 @@ class FinalWindowTargets:
     """Builds each chunk's final-window targets, normalised over all samples.
 
     Every sample has ``n_target_steps`` target steps (times ``K`` entries when
-    ``per_output``), so the data set's total weight is known up front.
+    ``per_output``), so the data set's total weight is known up front. Its
+    ``observations`` are the weighted count of target values: ``K`` per
+    sample when ``per_output`` (one per output), else one (a class label);
+    the window repeats them.
     """
 
     def __init__(self, y, sample_weight, n_target_steps, per_output):
@@ -361,8 +364,8 @@ class FinalWindowTargets:
         self.sample_weight = sample_weight
         self.n_target_steps = n_target_steps
         self.per_output = per_output
-        entries = n_target_steps * (y.shape[1] if per_output else 1)
-        self.total = exact_sum(sample_weight) * entries
+        self.observations = exact_sum(sample_weight) * (y.shape[1] if per_output else 1)
+        self.total = self.observations * n_target_steps
 
     def __call__(self, batch):
         return final_window_targets(
@@ -376,12 +379,16 @@ class FinalWindowTargets:
 
 
 class SequenceTargets:
-    """Builds each chunk's per-step targets, normalised over all samples."""
+    """Builds each chunk's per-step targets, normalised over all samples.
+
+    Every target entry is an observation of its own.
+    """
 
     def __init__(self, Y, sample_weight):
         self.Y = Y
         self.sample_weight = sample_weight
         self.total = exact_sum((~np.isnan(Y)).sum(axis=(1, 2)) * sample_weight)
+        self.observations = self.total
 
     def __call__(self, batch):
         return sequence_targets(self.Y, self.sample_weight, batch, self.total)

@@ -94,9 +94,14 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     {fixed_point_parameter}
     {state_parameters}
-    alpha : float, default=1e-4
+    alpha : float, default=1e-2
         Strength of the L2 penalty on the recurrent and output weights (not
-        on the input weights, biases or the initial state).
+        on the input weights, biases or the initial state). The loss is the
+        sum of half the squared errors and ``alpha / 2`` times the squared
+        weights, divided by the number of target values (weighted by
+        ``sample_weight``): one per sequence and output, or with
+        ``output="sequence"`` one per target entry. So, as in ridge
+        regression, the penalty weighs less the more targets there are.
 
     max_iter : int, default=1500
         Maximum number of L-BFGS iterations.
@@ -121,9 +126,10 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
     Notes
     -----
     The loss is the sample-weighted mean of ``(o - y)**2 / 2`` over every
-    target entry (sample, step and output), plus
-    ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the recurrent and
-    output weights. L-BFGS models the loss's curvature from its last 30 steps.
+    target entry (sample, step and output), plus ``alpha / 2 * ||W||^2``
+    for the recurrent and output weights divided by the weighted number of
+    target values (see ``alpha``). L-BFGS models the loss's curvature from
+    its last 30 steps.
 
     ``X`` may be 3D, ``(n_samples, n_timesteps, n_features)``, with an input
     at every step, or 2D, ``(n_samples, n_features)``: one input step that
@@ -188,7 +194,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         contraction_penalty=0.0,
         learn_initial_state=True,
         recurrent_mask=None,
-        alpha=1e-4,
+        alpha=1e-2,
         max_iter=1500,
         max_fun=15000,
         tol=1e-5,

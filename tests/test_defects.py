@@ -270,7 +270,9 @@ def test_a_fit_at_the_constant_predictors_loss_warns_and_says_why_it_stopped():
     labels_3 = np.arange(90) % 3
     X_raw = 100 + 20 * data.normal(size=(90, 10, 1)) + labels_3[:, None, None]
     model = BPTTAttractorClassifier(n_hidden=4, max_iter=200, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="within 1% of the .* constant"):
+    with pytest.warns(
+        ConvergenceWarning, match=r"within 1% of the .* constant.* alpha \(now 0.01\)"
+    ):
         model.fit(X_raw, labels_3)
     assert model.stop_reason_.startswith("CONVERGENCE")
     assert model.loss_ > 0.99 * np.log(3)

@@ -305,3 +305,29 @@ def test_remember_the_first_value_over_30_steps_with_the_defaults():
         model.fit(X[:300], y[:300])
     np.testing.assert_array_equal(model.time_constant_, 6)
     assert model.score(X[300:], y[300:]) > 0.95
+
+
+@pytest.mark.parametrize("output_shape", ["one", "two outputs", "sequence"])
+def test_the_penalty_is_per_observed_target_value(output_shape):
+    """loss_ is half the mean squared error over the target values plus
+    alpha / 2 * ||W||^2 divided by their number (per sample for one output)."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(40, 6, 1))
+    params = {"n_hidden": 3, "alpha": 0.5, "max_iter": 30, "random_state": 0}
+    if output_shape == "one":
+        y = X[:, :, 0].sum(axis=1)
+    elif output_shape == "two outputs":
+        y = np.stack([X[:, 0, 0], X[:, :, 0].sum(axis=1)], axis=1)
+    else:
+        y = np.cumsum(X, axis=1)
+        y[:, :2] = np.nan  # 160 target values
+        params["output"] = "sequence"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = BPTTRegressor(**params).fit(X, y)
+
+    errors = (model.predict(X) - y)[~np.isnan(y)]
+    weights = [model.recurrent_weights_, model.output_weights_]
+    penalty = 0.5 * params["alpha"] * sum(np.sum(w**2) for w in weights)
+    expected = 0.5 * np.mean(errors**2) + penalty / errors.size
+    assert model.loss_ == pytest.approx(expected, rel=1e-9)

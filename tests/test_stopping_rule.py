@@ -87,9 +87,10 @@ def test_min_improvement_zero_turns_the_rule_off():
 
 def test_a_larger_window_or_tolerance_moves_the_stop():
     estimator, y, _ = plateau_cases()["regressor"]
-    # min_improvement=1e-3: the rule, not the gradient test, ends this fit.
+    # min_improvement=1e-3 and a light penalty: the rule, not the gradient
+    # test, ends this fit.
     base = clone(estimator).set_params(
-        random_state=0, mixed_precision=False, min_improvement=1e-3
+        random_state=0, mixed_precision=False, min_improvement=1e-3, alpha=1e-4
     )
     model = clone(base).fit(X, y)
     assert model.stop_reason_.startswith(PLATEAU)
