@@ -651,12 +651,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         objective, draft = self._objectives(
             layout, X, y, lengths, fit_weight, len(starts), leaks
         )
-        trial_objectives = None
-        trial_weight = self._trial_weight(X, y, fit_weight, len(starts))
-        if trial_weight is not None:
-            trial_objectives = self._objectives(
-                layout, X, y, lengths, trial_weight, len(starts), leaks
-            )
+        trial_objectives = self._trial_objectives(
+            layout, X, y, lengths, fit_weight, len(starts), leaks
+        )
         trivial_loss = self._trivial_loss(y, fit_weight)
         validation_score = None
         if validation_weight is not None:
@@ -748,6 +745,17 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             n_starts > 1
             and self.init_max_iter is not None
             and self.init_max_iter < self.max_iter
+        )
+
+    def _trial_objectives(self, layout, X, y, lengths, fit_weight, n_starts, leaks):
+        """The objective and draft of the trial's sequences; None for all of them."""
+        trial_weight = self._trial_weight(X, y, fit_weight, n_starts)
+        if trial_weight is None:
+            return None
+        # Only the drawn sequences, so that the float32 draft copies no more.
+        rows = np.flatnonzero(trial_weight)
+        return self._objectives(
+            layout, X[rows], y[rows], lengths[rows], trial_weight[rows], n_starts, leaks
         )
 
     def _trial_weight(self, X, y, fit_weight, n_starts):
