@@ -10,7 +10,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -239,6 +239,9 @@ SHARED_DOCS = {
     best_validation_score_ : float or None
         The best of ``validation_scores_``: the score of the kept
         parameters; None without ``early_stopping``.
+    alpha_ : float
+        The penalty's strength of the fit: ``alpha``, or the value that
+        ``alpha="auto"`` chose.
     stop_reason_ : str
         Why the kept fit stopped: SciPy's L-BFGS message (for example
         ``"CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"``), the
@@ -398,6 +401,10 @@ def _check_finite_states(states):
     )
 
 
+# The values alpha="auto" tries, largest first.
+ALPHA_PATH = (1e4, 1e2, 1.0, 1e-2, 1e-4)
+
+
 def _best_run(runs):
     """The best validation score, or else the lowest loss."""
     if runs[0].validation_scores is None:
@@ -499,7 +506,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         "contraction_penalty": [Interval(Real, 0, None, closed="left")],
         "learn_initial_state": ["boolean"],
         "recurrent_mask": ["array-like", None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "max_iter": [Count(Integral, 1, None, closed="left")],
         "max_fun": [Count(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -648,11 +655,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
         leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
+        alpha = self._resolve_alpha(layout, X, y, lengths, fit_weight, leaks, starts)
         objective, draft = self._objectives(
-            layout, X, y, lengths, fit_weight, len(starts), leaks
+            layout, X, y, lengths, fit_weight, len(starts), leaks, alpha
         )
         trial_objectives = self._trial_objectives(
-            layout, X, y, lengths, fit_weight, len(starts), leaks
+            layout, X, y, lengths, fit_weight, len(starts), leaks, alpha
         )
         trivial_loss = self._trivial_loss(y, fit_weight)
         validation_score = None
@@ -668,6 +676,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(_not_finite_at_start(trivial_loss, X.dtype))
         best = _best_run(runs)
         self._keep(best, layout, time_constants, X.dtype)
+        self.alpha_ = alpha
         self._warn_about_stop(best)
         self._warn_if_trivial(trivial_loss)
         return self
@@ -706,6 +715,68 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if validation and plateau:
             return partial(FirstToStop.made_by, validation, plateau)
         return validation or plateau
+
+    def _resolve_alpha(self, layout, X, y, lengths, fit_weight, leaks, starts):
+        """``alpha``, or for ``"auto"`` the value of ``ALPHA_PATH`` that scores best.
+
+        Three-fold cross-validation over the distinct sequences (stratified
+        for the classifier, drawn with ``random_state``): on each fold's
+        training part, fits go up the path from the smallest value, each
+        from where the one before ended, and are scored on the fold's
+        held-out part. The mean score decides; a tie keeps the larger value.
+        Up, not down: from a heavily penalised, nearly constant net a task
+        with a long plateau before it learns would not start to learn.
+        """
+        if self.alpha != "auto":
+            return float(self.alpha)
+        scores = [
+            self._path_scores(layout, X, y, lengths, weights, leaks, starts[0])
+            for weights in self._folds(X, y, fit_weight)
+        ]
+        mean_scores = np.mean(scores, axis=0)  # (len(ALPHA_PATH), 2)
+        best = max(range(len(ALPHA_PATH)), key=lambda i: (tuple(mean_scores[i]), -i))
+        return ALPHA_PATH[best]
+
+    def _folds(self, X, y, sample_weight, n_folds=3):
+        """``(fit_weight, validation_weight)`` of each fold, as in :meth:`_hold_out`."""
+        rows, weights, kept, group = sample_groups(X, y, sample_weight)
+        labels = self._stratification_labels(y)
+        splitter = StratifiedKFold if labels is not None else KFold
+        rng = check_random_state(self.random_state)
+        folds = splitter(
+            n_folds, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max)
+        )
+        try:
+            splits = list(folds.split(rows, None if labels is None else labels[rows]))
+        except ValueError as error:
+            raise ValueError(
+                f'alpha="auto" cannot split the {len(rows)} distinct samples of '
+                f"positive weight into {n_folds} folds: {error}"
+            ) from error
+        for _, held_out in splits:
+            validation_weight = np.zeros_like(sample_weight)
+            validation_weight[rows[held_out]] = weights[held_out]
+            fit_weight = sample_weight.copy()
+            fit_weight[kept[np.isin(group, held_out)]] = 0
+            yield fit_weight, validation_weight
+
+    def _path_scores(self, layout, X, y, lengths, weights, leaks, theta):
+        """The held-out score of each value of ``ALPHA_PATH``, fitted up the path."""
+        fit_weight, validation_weight = weights
+        score = self._validation_score(layout, X, y, lengths, validation_weight, leaks)
+        make_monitor = self._stopping_rule(None, self._trivial_loss(y, fit_weight))
+        options = self._lbfgs_options()
+        scores = []
+        for alpha in reversed(ALPHA_PATH):
+            objective, draft = self._objectives(
+                layout, X, y, lengths, fit_weight, 1, leaks, alpha
+            )
+            run = minimise(objective, draft, theta, options, 0, make_monitor)
+            if run.stopped == "interrupted":
+                raise KeyboardInterrupt  # the fit leaves the estimator as it was
+            theta = theta if run.theta is None else run.theta
+            scores.append(score(theta))
+        return scores[::-1]
 
     def _run_starts(
         self, objective, draft, starts, make_monitor, trial_objectives=None
@@ -747,7 +818,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             and self.init_max_iter < self.max_iter
         )
 
-    def _trial_objectives(self, layout, X, y, lengths, fit_weight, n_starts, leaks):
+    def _trial_objectives(
+        self, layout, X, y, lengths, fit_weight, n_starts, leaks, alpha
+    ):
         """The objective and draft of the trial's sequences; None for all of them."""
         trial_weight = self._trial_weight(X, y, fit_weight, n_starts)
         if trial_weight is None:
@@ -755,7 +828,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         # Only the drawn sequences, so that the float32 draft copies no more.
         rows = np.flatnonzero(trial_weight)
         return self._objectives(
-            layout, X[rows], y[rows], lengths[rows], trial_weight[rows], n_starts, leaks
+            layout,
+            X[rows],
+            y[rows],
+            lengths[rows],
+            trial_weight[rows],
+            n_starts,
+            leaks,
+            alpha,
         )
 
     def _trial_weight(self, X, y, fit_weight, n_starts):
@@ -906,17 +986,28 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         # Saturated units have near-zero gradients, so L-BFGS can stop
         # "converged" at the loss of a constant prediction.
         if trivial_loss > 0 and self.loss_ >= (1 - TRIVIAL_MARGIN) * trivial_loss:
+            if self.alpha == "auto":
+                cause = (
+                    f'alpha="auto" chose alpha_={self.alpha_:g}: on held-out '
+                    "sequences no smaller penalty predicted better, so the inputs "
+                    "may not tell the targets apart. Features of large magnitude, "
+                    "which saturate the units, can do the same; scale them, for "
+                    "example with sklearn_bptt.preprocessing.SequenceStandardScaler."
+                )
+            else:
+                cause = (
+                    "A common cause is features of large magnitude, which "
+                    "saturate the units and flatten the gradient; scale them, for "
+                    "example with sklearn_bptt.preprocessing.SequenceStandardScaler. "
+                    f"Another is an alpha (now {self.alpha_:g}) whose penalty "
+                    "outweighs what the network can explain, as with targets of "
+                    "small variance."
+                )
             warnings.warn(
                 f"The fit ended at loss {self.loss_:.6g}, within "
                 f"{TRIVIAL_MARGIN:.0%} of the {trivial_loss:.6g} of a constant "
                 f"prediction ({self._trivial_predictor}): the network learned "
-                "(almost) nothing. A common cause is features of large "
-                "magnitude, which saturate the units and flatten the gradient; "
-                "scale them, for example with "
-                "sklearn_bptt.preprocessing.SequenceStandardScaler. Another is "
-                f"an alpha (now {self.alpha:g}) whose penalty outweighs what the "
-                "network can explain, as with targets of small variance. Stop "
-                f"reason: {self.stop_reason_}.",
+                f"(almost) nothing. {cause} Stop reason: {self.stop_reason_}.",
                 ConvergenceWarning,
                 stacklevel=6,
             )
@@ -976,16 +1067,21 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         return [self._initial_theta(layout, seed, time_constants) for seed in seeds]
 
-    def _objectives(self, layout, X, y, lengths, sample_weight, n_starts, leaks):
+    def _objectives(self, layout, X, y, lengths, sample_weight, n_starts, leaks, alpha):
         """The objective, and its float32 draft for a ``mixed_precision`` fit.
 
-        ``leaks`` are the units' leak rates and the settle steps' (or None).
+        ``leaks`` are the units' leak rates and the settle steps' (or None);
+        ``alpha`` the penalty's strength.
         """
         if _dask.is_dask_array(X):
-            return _dask.objectives(self, layout, X, y, lengths, sample_weight, leaks)
+            return _dask.objectives(
+                self, layout, X, y, lengths, sample_weight, leaks, alpha
+            )
         # One start uses the workers for chunks of samples, several for starts.
         n_jobs = self.n_jobs if n_starts == 1 else None
-        objective = self._objective(layout, X, y, lengths, sample_weight, n_jobs, leaks)
+        objective = self._objective(
+            layout, X, y, lengths, sample_weight, n_jobs, leaks, alpha
+        )
         if not (self.mixed_precision and X.dtype == np.float64):
             return objective, None
         # Values beyond float32's range become inf; the draft's loss is then
@@ -999,10 +1095,11 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 sample_weight,
                 n_jobs,
                 leaks,
+                alpha,
             )
         return objective, draft
 
-    def _objective(self, layout, X, y, lengths, sample_weight, n_jobs, leaks):
+    def _objective(self, layout, X, y, lengths, sample_weight, n_jobs, leaks, alpha):
         """The engine's objective over the distinct weighted samples of the data."""
         rows, weights = canonical_samples(X, y, sample_weight)
         merged_weight = np.zeros_like(sample_weight)
@@ -1019,7 +1116,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self._loss,
             # The penalty is per observed target value (per unit of sample
             # weight for one output, as in MLPRegressor).
-            self.alpha / targets.observations,
+            alpha / targets.observations,
             self._free_parameters(layout),
             n_jobs,
             leaks[0],

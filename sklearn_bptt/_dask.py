@@ -131,6 +131,12 @@ def check_fit_inputs(estimator, X, y, sample_weight, reset):
             "a Dask array does not allow; fit a Dask array with "
             "early_stopping=False, or a NumPy array with early_stopping=True."
         )
+    if estimator.alpha == "auto":
+        raise NotImplementedError(
+            'alpha="auto" holds out sequences to score in this process, which a '
+            "Dask array does not allow; fit a Dask array with a number for "
+            'alpha, or a NumPy array with alpha="auto".'
+        )
     X = as_sequence_array(estimator, X, reset=reset)
     lengths = sequence_lengths_of(X)
     if getattr(estimator, "output", "last") == "sequence":
@@ -537,7 +543,7 @@ def _partitions(X, y, lengths, weights, chunks, n_partitions, objective_args):
     return partitions
 
 
-def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
+def objectives(estimator, layout, X, y, lengths, sample_weight, leaks, alpha):
     """The objective of a fit on a Dask ``X``, and its float32 draft (or None).
 
     The distinct samples, their canonical order and the chunks are those of
@@ -585,7 +591,7 @@ def objectives(estimator, layout, X, y, lengths, sample_weight, leaks):
             X, y, lengths, merged_weight, chunks, n_partitions, objective_args
         )
         # The penalty is per observed target value, as in memory.
-        built.append((parts, dtype, estimator.alpha / observations))
+        built.append((parts, dtype, alpha / observations))
     # One persist for both precisions, so that every block of X is read once.
     persisted = iter(dask.persist(*[part for parts, _, _ in built for part in parts]))
     results = [

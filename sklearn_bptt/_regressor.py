@@ -94,7 +94,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     {fixed_point_parameter}
     {state_parameters}
-    alpha : float, default=1e-2
+    alpha : float or "auto", default=1e-2
         Strength of the L2 penalty on the recurrent and output weights (not
         on the input weights, biases or the initial state). The loss is the
         sum of half the squared errors and ``alpha / 2`` times the squared
@@ -102,6 +102,11 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         ``sample_weight``): one per sequence and output, or with
         ``output="sequence"`` one per target entry. So, as in ridge
         regression, the penalty weighs less the more targets there are.
+        ``"auto"`` chooses it from 1e-4, 1e-2, 1, 100 and 1e4 by three-fold
+        cross-validation on the training sequences (each fold fits up that
+        path, every fit going on from the one before), then fits all the
+        sequences with it (``alpha_``): about five fits' time, against the
+        sixteen of a grid search over those values with three folds.
 
     max_iter : int, default=1500
         Maximum number of L-BFGS iterations.

@@ -320,6 +320,8 @@ def test_dask_input_errors(client):
         model.fit(da.from_array(X, chunks=20)[da.from_array(y > -10)], y)
     with pytest.raises(NotImplementedError, match="early_stopping"):
         BPTTRegressor(early_stopping=True).fit(da.from_array(X, chunks=20), y)
+    with pytest.raises(NotImplementedError, match='alpha="auto"'):
+        BPTTRegressor(alpha="auto").fit(da.from_array(X, chunks=20), y)
 
     Y = np.where(np.isnan(X[:, :, 0]), np.nan, 1.0)
     short = 40 + np.flatnonzero(np.isnan(X[40:, -1, 0]))[0]  # in the third block

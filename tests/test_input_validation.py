@@ -453,6 +453,7 @@ INVALID_HYPERPARAMETERS = [
     ("recurrent_mask", 3),
     ("alpha", -1.0),
     ("alpha", np.nan),
+    ("alpha", "automatic"),
     ("max_iter", 0),
     ("max_fun", 0),
     ("tol", -1e-3),
