@@ -401,6 +401,22 @@ def _check_finite_states(states):
     )
 
 
+def _split_by_groups(sample_weight, groups, held_out):
+    """Sample weights split by a choice of distinct samples.
+
+    ``groups`` is :func:`sample_groups`'s ``(rows, weights, kept, group)``
+    and ``held_out`` positions in ``rows``. Returns the weights without the
+    held-out samples' copies, and the held-out samples' merged weights (on
+    their canonical rows), zero elsewhere.
+    """
+    rows, weights, kept, group = groups
+    held_out_weight = np.zeros_like(sample_weight)
+    held_out_weight[rows[held_out]] = weights[held_out]
+    rest_weight = sample_weight.copy()
+    rest_weight[kept[np.isin(group, held_out)]] = 0
+    return rest_weight, held_out_weight
+
+
 # The values alpha="auto" tries, largest first.
 ALPHA_PATH = (1e4, 1e2, 1.0, 1e-2, 1e-4)
 
@@ -739,7 +755,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
     def _folds(self, X, y, sample_weight, n_folds=3):
         """``(fit_weight, validation_weight)`` of each fold, as in :meth:`_hold_out`."""
-        rows, weights, kept, group = sample_groups(X, y, sample_weight)
+        groups = sample_groups(X, y, sample_weight)
+        rows = groups[0]
         labels = self._stratification_labels(y)
         splitter = StratifiedKFold if labels is not None else KFold
         rng = check_random_state(self.random_state)
@@ -754,11 +771,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f"positive weight into {n_folds} folds: {error}"
             ) from error
         for _, held_out in splits:
-            validation_weight = np.zeros_like(sample_weight)
-            validation_weight[rows[held_out]] = weights[held_out]
-            fit_weight = sample_weight.copy()
-            fit_weight[kept[np.isin(group, held_out)]] = 0
-            yield fit_weight, validation_weight
+            yield _split_by_groups(sample_weight, groups, held_out)
 
     def _path_scores(self, layout, X, y, lengths, weights, leaks, theta):
         """The held-out score of each value of ``ALPHA_PATH``, fitted up the path."""
@@ -766,12 +779,15 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         score = self._validation_score(layout, X, y, lengths, validation_weight, leaks)
         make_monitor = self._stopping_rule(None, self._trivial_loss(y, fit_weight))
         options = self._lbfgs_options()
+        # Built once with alpha=1: along the path only the penalty's
+        # strength changes, not the data (hashed, chunked, copied to float32).
+        objectives = self._objectives(layout, X, y, lengths, fit_weight, 1, leaks, 1.0)
+        per_unit = objectives[0].alpha  # 1 / the number of target values
         scores = []
         for alpha in reversed(ALPHA_PATH):
-            objective, draft = self._objectives(
-                layout, X, y, lengths, fit_weight, 1, leaks, alpha
-            )
-            run = minimise(objective, draft, theta, options, 0, make_monitor)
+            for objective in filter(None, objectives):
+                objective.alpha = alpha * per_unit
+            run = minimise(*objectives, theta, options, 0, make_monitor)
             if run.stopped == "interrupted":
                 raise KeyboardInterrupt  # the fit leaves the estimator as it was
             theta = theta if run.theta is None else run.theta
@@ -848,15 +864,13 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if not self._has_trial(n_starts) or self.init_max_samples is None:
             return None
         groups = _dask.sample_groups if _dask.is_dask_array(X) else sample_groups
-        rows, _, kept, group = groups(X, y, fit_weight)
-        if len(rows) <= self.init_max_samples:
+        distinct = groups(X, y, fit_weight)
+        if len(distinct[0]) <= self.init_max_samples:
             return None
         rng = check_random_state(self.random_state)
-        chosen = rng.choice(len(rows), self.init_max_samples, replace=False)
-        trial_weight = np.zeros_like(fit_weight)
-        copies = kept[np.isin(group, chosen)]
-        trial_weight[copies] = fit_weight[copies]
-        return trial_weight
+        chosen = rng.choice(len(distinct[0]), self.init_max_samples, replace=False)
+        rest_weight, _ = _split_by_groups(fit_weight, distinct, chosen)
+        return fit_weight - rest_weight  # every chosen copy with its own weight
 
     def _go_on(self, run, objective, draft, make_monitor):
         """``run`` continued from its parameters for the rest of the budget."""
@@ -912,7 +926,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """
         if not self.early_stopping:
             return sample_weight, None
-        rows, weights, kept, group = sample_groups(X, y, sample_weight)
+        groups = sample_groups(X, y, sample_weight)
+        rows = groups[0]
         labels = self._stratification_labels(y)
         rng = check_random_state(self.random_state)
         try:
@@ -928,11 +943,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f"{len(rows)} distinct samples of positive weight for early "
                 f"stopping: {error}"
             ) from error
-        validation_weight = np.zeros_like(sample_weight)
-        validation_weight[rows[held_out]] = weights[held_out]
-        fit_weight = sample_weight.copy()
-        fit_weight[kept[np.isin(group, held_out)]] = 0
-        return fit_weight, validation_weight
+        return _split_by_groups(sample_weight, groups, held_out)
 
     def _stratification_labels(self, y):
         """Labels to stratify the early-stopping split by; None for none."""
