@@ -170,7 +170,8 @@ SHARED_DOCS = {
         With ``n_init > 1``, the iterations every start runs before only the
         best one goes on, from where it is, for the rest of ``max_iter``: a
         start that learns slowly at first seldom catches up, so the budget
-        goes where it pays. None runs every start to the end.
+        goes where it pays. None runs every start to the end. It is also the
+        most iterations of each fit along ``alpha="auto"``'s path.
 
     init_max_samples : int or None, default={init_max_samples_default}
         The trial of ``init_max_iter`` iterations fits every start to at most
@@ -419,6 +420,9 @@ def _split_by_groups(sample_weight, groups, held_out):
 
 # The values alpha="auto" tries, largest first.
 ALPHA_PATH = (1e4, 1e2, 1.0, 1e-2, 1e-4)
+# alpha="auto" with at least as many target values as free parameters, or
+# too few sequences to cross-validate.
+ALPHA_WITH_ENOUGH_DATA = 1e-2
 
 
 def _best_run(runs):
@@ -671,7 +675,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
         leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
-        alpha = self._resolve_alpha(layout, X, y, lengths, fit_weight, leaks, starts)
+        alpha, alpha_from_cv = self._resolve_alpha(
+            layout, X, y, lengths, fit_weight, leaks, starts
+        )
         objective, draft = self._objectives(
             layout, X, y, lengths, fit_weight, len(starts), leaks, alpha
         )
@@ -694,7 +700,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self._keep(best, layout, time_constants, X.dtype)
         self.alpha_ = alpha
         self._warn_about_stop(best)
-        self._warn_if_trivial(trivial_loss)
+        self._warn_if_trivial(trivial_loss, alpha_from_cv)
         return self
 
     def _keep(self, run, layout, time_constants, dtype):
@@ -733,30 +739,54 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         return validation or plateau
 
     def _resolve_alpha(self, layout, X, y, lengths, fit_weight, leaks, starts):
-        """``alpha``, or for ``"auto"`` the value of ``ALPHA_PATH`` that scores best.
+        """The penalty's strength, and whether cross-validation chose it.
 
-        Three-fold cross-validation over the distinct sequences (stratified
-        for the classifier, drawn with ``random_state``): on each fold's
-        training part, fits go up the path from the smallest value, each
-        from where the one before ended, and are scored on the fold's
-        held-out part. The mean score decides; a tie keeps the larger value.
-        Up, not down: from a heavily penalised, nearly constant net a task
-        with a long plateau before it learns would not start to learn.
+        A number is kept. ``"auto"``: with fewer target values than free
+        parameters the net can fit every target, so the penalty, not the
+        data, decides what it learns; then three-fold cross-validation over
+        the distinct sequences (stratified for the classifier, drawn with
+        ``random_state``) chooses a value of ``ALPHA_PATH``. On each fold's
+        training part, fits go up the path from the smallest value, each from
+        where the one before ended, and are scored on the fold's held-out
+        part. The mean score decides; a tie keeps the larger value. Up, not
+        down: from a heavily penalised, nearly constant net a task with a
+        long plateau before it learns would not start to learn. With more
+        target values, or fewer distinct sequences than folds,
+        ``ALPHA_WITH_ENOUGH_DATA``.
         """
         if self.alpha != "auto":
-            return float(self.alpha)
+            return float(self.alpha), False
+        y = _dask.to_numpy(y)
+        if not self._penalty_decides(layout, y, fit_weight):
+            return ALPHA_WITH_ENOUGH_DATA, False
+        # So few target values fit in this process, and so do their sequences.
+        X = _dask.to_numpy(X)
+        folds = self._folds(X, y, fit_weight)
+        if folds is None:
+            return ALPHA_WITH_ENOUGH_DATA, False
         scores = [
             self._path_scores(layout, X, y, lengths, weights, leaks, starts[0])
-            for weights in self._folds(X, y, fit_weight)
+            for weights in folds
         ]
         mean_scores = np.mean(scores, axis=0)  # (len(ALPHA_PATH), 2)
         best = max(range(len(ALPHA_PATH)), key=lambda i: (tuple(mean_scores[i]), -i))
-        return ALPHA_PATH[best]
+        return ALPHA_PATH[best], True
+
+    def _penalty_decides(self, layout, y, fit_weight):
+        """Whether the weighted count of target values is below the free parameters."""
+        free = self._free_parameters(layout)
+        n_free = layout.size if free is None else int(free.sum())
+        return self._make_targets(y, fit_weight).observations < n_free
 
     def _folds(self, X, y, sample_weight, n_folds=3):
-        """``(fit_weight, validation_weight)`` of each fold, as in :meth:`_hold_out`."""
+        """``(fit_weight, validation_weight)`` of each fold, as in :meth:`_hold_out`.
+
+        None if there are fewer distinct samples of positive weight than folds.
+        """
         groups = sample_groups(X, y, sample_weight)
         rows = groups[0]
+        if len(rows) < n_folds:
+            return None
         labels = self._stratification_labels(y)
         splitter = StratifiedKFold if labels is not None else KFold
         rng = check_random_state(self.random_state)
@@ -770,15 +800,24 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f'alpha="auto" cannot split the {len(rows)} distinct samples of '
                 f"positive weight into {n_folds} folds: {error}"
             ) from error
-        for _, held_out in splits:
-            yield _split_by_groups(sample_weight, groups, held_out)
+        return [
+            _split_by_groups(sample_weight, groups, held_out) for _, held_out in splits
+        ]
 
     def _path_scores(self, layout, X, y, lengths, weights, leaks, theta):
-        """The held-out score of each value of ``ALPHA_PATH``, fitted up the path."""
+        """The held-out score of each value of ``ALPHA_PATH``, fitted up the path.
+
+        Each fit runs at most ``init_max_iter`` iterations, the budget that
+        ranks the trial's starts: enough to rank the penalties too, and the
+        fits that shrink the weights of the one before would otherwise run
+        longest.
+        """
         fit_weight, validation_weight = weights
         score = self._validation_score(layout, X, y, lengths, validation_weight, leaks)
         make_monitor = self._stopping_rule(None, self._trivial_loss(y, fit_weight))
         options = self._lbfgs_options()
+        if self.init_max_iter is not None:
+            options["maxiter"] = min(options["maxiter"], self.init_max_iter)
         # Built once with alpha=1: along the path only the penalty's
         # strength changes, not the data (hashed, chunked, copied to float32).
         objectives = self._objectives(layout, X, y, lengths, fit_weight, 1, leaks, 1.0)
@@ -993,11 +1032,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         bias, so this is the loss a fit must beat to have learned anything.
         """
 
-    def _warn_if_trivial(self, trivial_loss):
+    def _warn_if_trivial(self, trivial_loss, alpha_from_cv):
         # Saturated units have near-zero gradients, so L-BFGS can stop
         # "converged" at the loss of a constant prediction.
         if trivial_loss > 0 and self.loss_ >= (1 - TRIVIAL_MARGIN) * trivial_loss:
-            if self.alpha == "auto":
+            # Chosen by cross-validation, a constant net is what the data
+            # support: the warning is about them, not about the optimiser.
+            category = UserWarning if alpha_from_cv else ConvergenceWarning
+            if alpha_from_cv:
                 cause = (
                     f'alpha="auto" chose alpha_={self.alpha_:g}: on held-out '
                     "sequences no smaller penalty predicted better, so the inputs "
@@ -1014,12 +1056,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                     "outweighs what the network can explain, as with targets of "
                     "small variance."
                 )
+            near = self.loss_ <= (1 + TRIVIAL_MARGIN) * trivial_loss
+            where = f"within {TRIVIAL_MARGIN:.0%} of" if near else "above"
             warnings.warn(
-                f"The fit ended at loss {self.loss_:.6g}, within "
-                f"{TRIVIAL_MARGIN:.0%} of the {trivial_loss:.6g} of a constant "
+                f"The fit ended at loss {self.loss_:.6g}, {where} the "
+                f"{trivial_loss:.6g} of a constant "
                 f"prediction ({self._trivial_predictor}): the network learned "
                 f"(almost) nothing. {cause} Stop reason: {self.stop_reason_}.",
-                ConvergenceWarning,
+                category,
                 stacklevel=6,
             )
 

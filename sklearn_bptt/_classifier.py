@@ -138,11 +138,14 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         on the input weights, biases or the initial state). It is divided by
         the weighted number of sequences, as the loss is, so that it weighs
         less the more data there are (as in ``MLPClassifier``).
-        ``"auto"`` chooses it from 1e-4, 1e-2, 1, 100 and 1e4 by three-fold
-        cross-validation on the training sequences (each fold fits up that
-        path, every fit going on from the one before), then fits all the
-        sequences with it (``alpha_``): about five fits' time, against the
-        sixteen of a grid search over those values with three folds.
+        ``"auto"``: with fewer labels than the network has free parameters
+        (so that it could fit every label), it is chosen from 1e-4, 1e-2,
+        1, 100 and 1e4 by three-fold cross-validation on the training
+        sequences (each fold fits up that path, every fit going on from the
+        one before, for at most ``init_max_iter`` iterations if set), then
+        all the sequences are fitted with it: five to ten fits' time with
+        the default ``init_max_iter=None``. With more labels ``"auto"`` is
+        1e-2. The value used is ``alpha_``.
 
     class_weight : dict, "balanced" or None, default=None
         Weight of every class, ``{class_label: weight}``; classes not in the

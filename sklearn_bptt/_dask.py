@@ -77,12 +77,13 @@ def import_dask():
     return dask
 
 
-def _to_numpy(value):
-    """A small Dask collection (weights, labels) computed; anything else as it is."""
-    if value is None:
-        return None
-    dask = import_dask()
-    if dask.is_dask_collection(value):
+def to_numpy(value):
+    """A Dask collection computed in this process; anything else as it is.
+
+    No Dask collection can exist before ``dask`` is imported.
+    """
+    dask = sys.modules.get("dask")
+    if dask is not None and dask.is_dask_collection(value):
         return value.compute()
     return value
 
@@ -131,12 +132,6 @@ def check_fit_inputs(estimator, X, y, sample_weight, reset):
             "a Dask array does not allow; fit a Dask array with "
             "early_stopping=False, or a NumPy array with early_stopping=True."
         )
-    if estimator.alpha == "auto":
-        raise NotImplementedError(
-            'alpha="auto" holds out sequences to score in this process, which a '
-            "Dask array does not allow; fit a Dask array with a number for "
-            'alpha, or a NumPy array with alpha="auto".'
-        )
     X = as_sequence_array(estimator, X, reset=reset)
     lengths = sequence_lengths_of(X)
     if getattr(estimator, "output", "last") == "sequence":
@@ -146,8 +141,8 @@ def check_fit_inputs(estimator, X, y, sample_weight, reset):
                 "NaN meaning 'no target here'. Convert y with y.astype(float)."
             )
     else:
-        y = _to_numpy(y)
-    return X, lengths, y, _to_numpy(sample_weight)
+        y = to_numpy(y)
+    return X, lengths, y, to_numpy(sample_weight)
 
 
 def as_sequence_array(estimator, X, reset):
@@ -675,7 +670,7 @@ def pooled_r2(y, y_pred, sample_weight):
     sample_weight = (
         np.ones(len(y))
         if sample_weight is None
-        else _check_sample_weight(_to_numpy(sample_weight), y_pred)
+        else _check_sample_weight(to_numpy(sample_weight), y_pred)
     )
     sums = dask.delayed(_block_r2_sums)
     blocks = list(_blocks(y))

@@ -94,7 +94,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     {fixed_point_parameter}
     {state_parameters}
-    alpha : float or "auto", default=1e-2
+    alpha : float or "auto", default="auto"
         Strength of the L2 penalty on the recurrent and output weights (not
         on the input weights, biases or the initial state). The loss is the
         sum of half the squared errors and ``alpha / 2`` times the squared
@@ -102,11 +102,16 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         ``sample_weight``): one per sequence and output, or with
         ``output="sequence"`` one per target entry. So, as in ridge
         regression, the penalty weighs less the more targets there are.
-        ``"auto"`` chooses it from 1e-4, 1e-2, 1, 100 and 1e4 by three-fold
-        cross-validation on the training sequences (each fold fits up that
-        path, every fit going on from the one before), then fits all the
-        sequences with it (``alpha_``): about five fits' time, against the
-        sixteen of a grid search over those values with three folds.
+        ``"auto"``: with fewer target values than the network has free
+        parameters, the network could fit every target, so the penalty
+        decides what it learns, and it is chosen from 1e-4, 1e-2, 1, 100
+        and 1e4 by three-fold cross-validation on the training sequences
+        (each fold fits up that path, every fit going on from the one
+        before for at most ``init_max_iter`` iterations), then all the
+        sequences are fitted with it: two to five fits' time on small real
+        sets. With more target values ``"auto"`` is 1e-2. The value
+        used is ``alpha_``. With the defaults, 10 units, one feature and
+        one output, that is fewer than 141 sequences.
 
     max_iter : int, default=1500
         Maximum number of L-BFGS iterations.
@@ -199,7 +204,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         contraction_penalty=0.0,
         learn_initial_state=True,
         recurrent_mask=None,
-        alpha=1e-2,
+        alpha="auto",
         max_iter=1500,
         max_fun=15000,
         tol=1e-5,

@@ -113,6 +113,28 @@ def test_trial_on_a_subsample_equals_numpy(client, small_chunks):
     assert dask_fit.loss_curve_ == numpy_fit.loss_curve_
 
 
+def test_auto_alpha_from_few_targets_equals_numpy(client, small_chunks, monkeypatch):
+    # 60 targets, 67 free parameters: alpha="auto" cross-validates on the
+    # sequences computed in this process (they are few), then the fit at the
+    # chosen alpha runs on the workers.
+    folds_scored = []
+    path_scores = _base.BaseBPTT._path_scores
+
+    def counted(self, *args):
+        folds_scored.append(args[-1])
+        return path_scores(self, *args)
+
+    monkeypatch.setattr(_base.BaseBPTT, "_path_scores", counted)
+    X = padded_sequences(seed=4)
+    y = np.nansum(X[:, :, 0], axis=1)
+    model = BPTTRegressor(n_hidden=6, n_init=1, max_iter=20, random_state=0)
+    numpy_fit = model.fit(X, y)
+    dask_fit = BPTTRegressor(**model.get_params()).fit(da.from_array(X, 25), y)
+    assert len(folds_scored) == 6  # three folds, twice
+    assert dask_fit.alpha_ == numpy_fit.alpha_
+    assert_same_model(dask_fit, numpy_fit)
+
+
 def test_classifier_fit_equals_numpy(client, small_chunks):
     X = padded_sequences(seed=3)
     labels = np.where(np.nansum(X[:, :, 0], axis=1) > 0, "up", "down")
@@ -320,8 +342,6 @@ def test_dask_input_errors(client):
         model.fit(da.from_array(X, chunks=20)[da.from_array(y > -10)], y)
     with pytest.raises(NotImplementedError, match="early_stopping"):
         BPTTRegressor(early_stopping=True).fit(da.from_array(X, chunks=20), y)
-    with pytest.raises(NotImplementedError, match='alpha="auto"'):
-        BPTTRegressor(alpha="auto").fit(da.from_array(X, chunks=20), y)
 
     Y = np.where(np.isnan(X[:, :, 0]), np.nan, 1.0)
     short = 40 + np.flatnonzero(np.isnan(X[40:, -1, 0]))[0]  # in the third block

@@ -324,7 +324,7 @@ def stacked_frame():
 
 
 def quick_regressor():
-    return BPTTRegressor(n_hidden=2, max_iter=2, random_state=0)
+    return BPTTRegressor(n_hidden=2, max_iter=2, alpha=1e-2, random_state=0)
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ def test_float32_run_hands_over_to_float64_where_rounding_stops_it():
 
 
 def test_only_float64_data_gets_a_float32_phase(objective_calls):
-    X, y = mean_task(50)
+    X, y = mean_task(150)  # more targets than parameters: alpha is 1e-2
     built = objective_calls["built"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -85,7 +85,7 @@ def test_only_float64_data_gets_a_float32_phase(objective_calls):
 
 
 def test_a_budget_spent_in_float32_reports_the_float64_loss(objective_calls):
-    X, y = mean_task(50)
+    X, y = mean_task(150)  # more targets than parameters: alpha is 1e-2
     with pytest.warns(ConvergenceWarning, match="max_iter"):
         model = BPTTRegressor(max_iter=5, n_init=1, random_state=0).fit(X, y)
     assert model.n_iter_ == 5
@@ -99,7 +99,7 @@ def test_a_budget_spent_in_float32_reports_the_float64_loss(objective_calls):
 
 
 def test_targets_beyond_float32_range_are_fitted_in_float64(objective_calls):
-    X, y = mean_task(50)
+    X, y = mean_task(150)  # more targets than parameters: alpha is 1e-2
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
