@@ -27,6 +27,7 @@ from . import _dask
 from ._engine import (
     Objective,
     ParameterLayout,
+    exact_sum,
     forward,
     leak_in_dtype,
     leak_logits,
@@ -756,11 +757,10 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """
         if self.alpha != "auto":
             return float(self.alpha), False
-        y = _dask.to_numpy(y)
         if not self._penalty_decides(layout, y, fit_weight):
             return ALPHA_WITH_ENOUGH_DATA, False
         # So few target values fit in this process, and so do their sequences.
-        X = _dask.to_numpy(X)
+        X, y = _dask.to_numpy(X), _dask.to_numpy(y)
         folds = self._folds(X, y, fit_weight)
         if folds is None:
             return ALPHA_WITH_ENOUGH_DATA, False
@@ -776,7 +776,11 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """Whether the weighted count of target values is below the free parameters."""
         free = self._free_parameters(layout)
         n_free = layout.size if free is None else int(free.sum())
-        return self._make_targets(y, fit_weight).observations < n_free
+        if _dask.is_dask_array(y):  # per-step targets, left on the workers
+            n_values = exact_sum(_dask.target_counts(y) * fit_weight)
+        else:
+            n_values = self._make_targets(y, fit_weight).observations
+        return n_values < n_free
 
     def _folds(self, X, y, sample_weight, n_folds=3):
         """``(fit_weight, validation_weight)`` of each fold, as in :meth:`_hold_out`.

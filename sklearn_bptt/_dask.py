@@ -88,6 +88,14 @@ def to_numpy(value):
     return value
 
 
+def target_counts(Y):
+    """Every sequence's number of target entries in per-step Dask targets.
+
+    Counted on the workers; only the counts come to this process.
+    """
+    return _compute((~np.isnan(Y)).sum(axis=(1, 2)))[0]
+
+
 def _block_bounds(chunks):
     """``(start, stop)`` of every block of a Dask array along its first axis."""
     stops = np.cumsum(chunks, dtype=int)

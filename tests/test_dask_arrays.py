@@ -135,6 +135,26 @@ def test_auto_alpha_from_few_targets_equals_numpy(client, small_chunks, monkeypa
     assert_same_model(dask_fit, numpy_fit)
 
 
+def test_auto_alpha_counts_per_step_targets_on_the_workers(client, monkeypatch):
+    # Many target entries: alpha="auto" is 1e-2, and the per-step targets
+    # are counted where they are, never brought to this process.
+    brought = []
+    to_numpy = _dask.to_numpy
+
+    def recorded(value):
+        if _dask.is_dask_array(value):
+            brought.append(value.shape)
+        return to_numpy(value)
+
+    monkeypatch.setattr(_dask, "to_numpy", recorded)
+    X = padded_sequences()
+    Y = np.where(np.isnan(X[:, :, :1]), np.nan, np.cumsum(np.nan_to_num(X), axis=1))
+    model = BPTTRegressor(output="sequence", n_hidden=3, max_iter=5, random_state=0)
+    fitted = model.fit(da.from_array(X, chunks=20), da.from_array(Y, chunks=20))
+    assert fitted.alpha_ == 1e-2
+    assert brought == []
+
+
 def test_classifier_fit_equals_numpy(client, small_chunks):
     X = padded_sequences(seed=3)
     labels = np.where(np.nansum(X[:, :, 0], axis=1) > 0, "up", "down")
