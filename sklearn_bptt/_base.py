@@ -908,10 +908,11 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             return None
         groups = _dask.sample_groups if _dask.is_dask_array(X) else sample_groups
         distinct = groups(X, y, fit_weight)
-        if len(distinct[0]) <= self.init_max_samples:
+        n_distinct = len(distinct[0])  # its canonical rows
+        if n_distinct <= self.init_max_samples:
             return None
         rng = check_random_state(self.random_state)
-        chosen = rng.choice(len(distinct[0]), self.init_max_samples, replace=False)
+        chosen = rng.choice(n_distinct, self.init_max_samples, replace=False)
         rest_weight, _ = _split_by_groups(fit_weight, distinct, chosen)
         return fit_weight - rest_weight  # every chosen copy with its own weight
 
@@ -1043,19 +1044,21 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             # Chosen by cross-validation, a constant net is what the data
             # support: the warning is about them, not about the optimiser.
             category = UserWarning if alpha_from_cv else ConvergenceWarning
+            scale = (
+                "scale them, for example with "
+                "sklearn_bptt.preprocessing.SequenceStandardScaler."
+            )
             if alpha_from_cv:
                 cause = (
                     f'alpha="auto" chose alpha_={self.alpha_:g}: on held-out '
                     "sequences no smaller penalty predicted better, so the inputs "
                     "may not tell the targets apart. Features of large magnitude, "
-                    "which saturate the units, can do the same; scale them, for "
-                    "example with sklearn_bptt.preprocessing.SequenceStandardScaler."
+                    f"which saturate the units, can do the same; {scale}"
                 )
             else:
                 cause = (
                     "A common cause is features of large magnitude, which "
-                    "saturate the units and flatten the gradient; scale them, for "
-                    "example with sklearn_bptt.preprocessing.SequenceStandardScaler. "
+                    f"saturate the units and flatten the gradient; {scale} "
                     f"Another is an alpha (now {self.alpha_:g}) whose penalty "
                     "outweighs what the network can explain, as with targets of "
                     "small variance."
