@@ -35,6 +35,7 @@ from ._engine import (
     make_batch,
     one_blas_thread,
     plan_chunks,
+    stack_frames,
 )
 from ._functions import ACTIVATIONS
 from ._optimise import (
@@ -318,6 +319,13 @@ def _trim_padding(X, y, lengths, counted):
     if y.ndim == 3:
         y = y[:, :n_steps]
     return X[:, :n_steps], y, np.minimum(lengths, n_steps)
+
+
+def _as_frames(X, lengths, frame_length):
+    """:func:`stack_frames` on a NumPy or Dask ``X``."""
+    if _dask.is_dask_array(X):
+        return _dask.stack_frames_by_block(X, lengths, frame_length)
+    return stack_frames(X, lengths, frame_length)
 
 
 def _not_finite_at_start(trivial_loss, dtype):
@@ -665,6 +673,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         sample_weight = _check_weights(sample_weight, X)
         y = self._validate_targets(y, X, lengths, sample_weight)
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
+        frame_length = self._fit_frame_length(lengths[sample_weight > 0], warm)
+        X, lengths = _as_frames(X, lengths, frame_length)
         self._check_target_window(lengths[sample_weight > 0])
         # Held-out sequences get weight 0 in the loss, which leaves them out.
         fit_weight, validation_weight = self._hold_out(X, y, sample_weight)
@@ -1201,6 +1211,13 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             return np.maximum(spread, 1.0)
         return _check_time_constants(value, self.n_hidden)
 
+    def _fit_frame_length(self, lengths, warm):
+        """Input steps the net reads as one step; the classifier's ``frame_length``."""
+        return 1
+
+    def _fitted_frame_length(self):
+        return 1
+
     def _settle_leak(self):
         """Leak rate of the fitted net's settle steps, or None for the units' own."""
         return _leak_rate(self._kept_params["settle_time_constant"])
@@ -1338,6 +1355,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
     def _read_out_rows(self, X, lengths, read_out, keep_width, n_settle_steps):
         """:meth:`_predict_rows` on validated sequences and their lengths."""
+        X, lengths = stack_frames(X, lengths, self._fitted_frame_length())
         if not keep_width:
             X = X[:, : lengths.max()]
         params = self._fitted_params(X.dtype)

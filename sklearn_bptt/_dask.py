@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
     check_consistent_length,
 )
 
-from ._engine import Objective, exact_sum, one_blas_thread, sum_chunks
+from ._engine import Objective, exact_sum, one_blas_thread, stack_frames, sum_chunks
 from ._validation import (
     ENCODE_HELP,
     SHAPES_HELP,
@@ -209,6 +209,28 @@ def sequence_lengths_of(X):
         _block_lengths, drop_axis=[1, 2], dtype=np.intp, meta=np.empty(0, np.intp)
     )
     return np.asarray(lengths.compute())
+
+
+def _frame_block(block, frame_length):
+    if not len(block):
+        n_frames = -(-block.shape[1] // frame_length)
+        return np.empty((0, n_frames, frame_length * block.shape[2]), block.dtype)
+    return stack_frames(block, sequence_lengths(block), frame_length)[0]
+
+
+def stack_frames_by_block(X, lengths, frame_length):
+    """The engine's ``stack_frames`` on a Dask ``X``, block by block, lazily."""
+    if frame_length == 1:
+        return X, lengths
+    n_frames = -(-X.shape[1] // frame_length)
+    frames = X.map_blocks(
+        _frame_block,
+        frame_length,
+        chunks=(X.chunks[0], (n_frames,), (frame_length * X.shape[2],)),
+        dtype=X.dtype,
+        meta=np.empty((0, 0, 0), X.dtype),
+    )
+    return frames, -(-np.asarray(lengths) // frame_length)
 
 
 def as_target_array(y, like, dtype):

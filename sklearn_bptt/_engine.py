@@ -126,6 +126,49 @@ class SequenceBatch:
         return self.n_running[t - 1] if t <= self.n_input_steps else self.n_samples
 
 
+def stack_frames(X, lengths, frame_length):
+    """Every ``frame_length`` consecutive steps as one step of the net (a frame).
+
+    The frames of a sequence end at its last real step, so that the last
+    frame always holds the latest inputs; where a length is not a multiple
+    of ``frame_length``, the steps before the first real one are zeros.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, T, d)
+        Sequences; steps past a sample's length are padding (any values).
+    lengths : ndarray of shape (n,)
+        Number of real steps of every sequence, between 1 and T.
+    frame_length : int
+        Steps per frame, at least 1.
+
+    Returns
+    -------
+    frames : ndarray of shape (n, ceil(T / frame_length), frame_length * d)
+        A frame's features are its steps' features, step by step; padding
+        frames are NaN. ``X`` itself when ``frame_length`` is 1.
+    frame_lengths : ndarray of shape (n,)
+        Number of real frames of every sequence, ``ceil(lengths / frame_length)``.
+    """
+    lengths = np.asarray(lengths)
+    if frame_length == 1:
+        return X, lengths
+    n_samples, n_timesteps, n_features = X.shape
+    frame_lengths = -(-lengths // frame_length)
+    n_frames = -(-n_timesteps // frame_length)
+    # Position p of a sequence's frames reads its step p - shift.
+    shift = frame_lengths * frame_length - lengths
+    source = np.arange(n_frames * frame_length)[None, :] - shift[:, None]
+    real = (source >= 0) & (source < lengths[:, None])
+    steps = np.take_along_axis(
+        X, np.clip(source, 0, n_timesteps - 1)[:, :, None], axis=1
+    )
+    steps = np.where(real[:, :, None], steps, 0)
+    frames = steps.reshape(n_samples, n_frames, frame_length * n_features)
+    frames[np.arange(n_frames)[None, :] >= frame_lengths[:, None]] = np.nan
+    return frames, frame_lengths
+
+
 def make_batch(X, lengths, n_settle_steps, rows=None):
     """Lay out validated sequences for the engine.
 

@@ -155,11 +155,13 @@ def test_auto_alpha_counts_per_step_targets_on_the_workers(client, monkeypatch):
     assert brought == []
 
 
-def test_classifier_fit_equals_numpy(client, small_chunks):
+@pytest.mark.parametrize("frame_length", [1, 3])
+def test_classifier_fit_equals_numpy(client, small_chunks, frame_length):
     X = padded_sequences(seed=3)
     labels = np.where(np.nansum(X[:, :, 0], axis=1) > 0, "up", "down")
     params = {
         "n_hidden": 3,
+        "frame_length": frame_length,
         "n_settle_steps": 3,
         "n_target_steps": 2,
         "fixed_point_penalty": 0.5,
@@ -181,6 +183,7 @@ def test_classifier_fit_equals_numpy(client, small_chunks):
     )
 
     assert_same_model(dask_fit, numpy_fit)
+    assert dask_fit.frame_length_ == frame_length
     np.testing.assert_array_equal(dask_fit.classes_, numpy_fit.classes_)
     for method in ("predict_proba", "predict_log_proba"):
         assert_same_predictions(

@@ -1,0 +1,122 @@
+"""The classifier's frames: consecutive input steps read as one step of the net."""
+
+import numpy as np
+import pytest
+
+from sklearn_bptt import BPTTAttractorClassifier
+from sklearn_bptt._engine import stack_frames
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def test_frames_end_at_the_last_real_step():
+    X = np.arange(14.0).reshape(2, 7, 1)
+    X[1, 5:] = np.nan
+    frames, frame_lengths = stack_frames(X, np.array([7, 5]), 3)
+
+    np.testing.assert_array_equal(frame_lengths, [3, 2])
+    np.testing.assert_array_equal(frames[0], [[0, 0, 0], [1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(frames[1, :2], [[0, 7, 8], [9, 10, 11]])
+    assert np.isnan(frames[1, 2]).all()
+
+
+def test_a_frame_holds_its_steps_features_step_by_step():
+    X = np.arange(12.0).reshape(1, 4, 3)
+    frames, _ = stack_frames(X, np.array([4]), 2)
+
+    np.testing.assert_array_equal(frames[0, 0], X[0, :2].ravel())
+    np.testing.assert_array_equal(frames[0, 1], X[0, 2:].ravel())
+
+
+def test_one_step_frames_are_the_input_itself():
+    X = np.ones((2, 5, 1))
+    frames, frame_lengths = stack_frames(X, np.array([5, 5]), 1)
+    assert frames is X
+    np.testing.assert_array_equal(frame_lengths, [5, 5])
+
+
+def test_frames_keep_float32():
+    X = np.ones((2, 5, 1), dtype=np.float32)
+    assert stack_frames(X, np.array([5, 4]), 2)[0].dtype == np.float32
+
+
+def sign_task(n_samples=60, n_steps=12, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, n_steps, 2))
+    y = np.where(X[:, -4:, 0].sum(axis=1) > 0, "up", "down")
+    return X, y
+
+
+def test_a_framed_fit_is_a_fit_on_the_stacked_frames():
+    X, y = sign_task()
+    params = {"n_hidden": 5, "max_iter": 30, "random_state": 0}
+    framed = BPTTAttractorClassifier(frame_length=3, **params).fit(X, y)
+    frames, _ = stack_frames(X, np.full(len(X), X.shape[1]), 3)
+    by_hand = BPTTAttractorClassifier(frame_length=1, **params).fit(frames, y)
+
+    assert framed.frame_length_ == 3 and by_hand.frame_length_ == 1
+    assert framed.n_features_in_ == 2
+    assert framed.input_weights_.shape == (6, 5)
+    np.testing.assert_array_equal(framed.input_weights_, by_hand.input_weights_)
+    np.testing.assert_array_equal(
+        framed.predict_proba(X), by_hand.predict_proba(frames)
+    )
+    assert framed.time_constant_[0] == by_hand.time_constant_[0] == 2  # 4 frames / 2
+    assert framed.trajectory(X[:2]).hidden_states.shape == (2, 5, 5)
+
+
+def test_a_padded_sequence_is_framed_from_its_end():
+    X, y = sign_task()
+    X[:20, 9:] = np.nan  # 9 real steps: 3 frames of 3, none padded with zeros
+    model = BPTTAttractorClassifier(
+        n_hidden=5, frame_length=3, max_iter=30, random_state=0
+    ).fit(X, y)
+
+    np.testing.assert_allclose(
+        model.predict_proba(X[:1]), model.predict_proba(X[:1, :9]), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "n_steps, expected", [(1, 1), (300, 1), (301, 2), (600, 2), (601, 3)]
+)
+def test_auto_keeps_the_longest_sequence_within_300_frames(n_steps, expected):
+    X = np.random.RandomState(0).normal(size=(6, n_steps, 1))
+    y = np.array([0, 1] * 3)
+    model = BPTTAttractorClassifier(n_hidden=2, max_iter=1, random_state=0)
+    assert model.fit(X, y).frame_length_ == expected
+
+
+def test_auto_counts_the_longest_real_sequence():
+    X = np.random.RandomState(0).normal(size=(6, 700, 1))
+    X[:, 590:] = np.nan  # padding in every sequence
+    y = np.array([0, 1] * 3)
+    model = BPTTAttractorClassifier(n_hidden=2, max_iter=1, random_state=0)
+    assert model.fit(X, y).frame_length_ == 2
+
+
+def test_a_frame_is_at_most_the_longest_sequence():
+    X, y = sign_task()
+    model = BPTTAttractorClassifier(n_hidden=3, frame_length=50, max_iter=5)
+    assert model.fit(X, y).frame_length_ == 12
+    # A 2D X is one step: the input as the starting point.
+    assert model.fit(X[:, 0], y).frame_length_ == 1
+
+
+def test_a_warm_start_keeps_the_fitted_frames():
+    X = np.random.RandomState(0).normal(size=(20, 650, 1))
+    y = np.array([0, 1] * 10)
+    model = BPTTAttractorClassifier(
+        n_hidden=2, max_iter=2, warm_start=True, random_state=0
+    ).fit(X, y)
+    assert model.frame_length_ == 3
+    model.fit(X[:, :250], y)  # "auto" would now be 1
+    assert model.frame_length_ == 3
+    assert model.input_weights_.shape == (3, 2)
+
+
+@pytest.mark.parametrize("frame_length", [0, -2, 1.5, "all"])
+def test_bad_frame_length(frame_length):
+    X, y = sign_task()
+    with pytest.raises(ValueError, match="frame_length"):
+        BPTTAttractorClassifier(frame_length=frame_length).fit(X, y)
