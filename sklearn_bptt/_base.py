@@ -637,13 +637,16 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     def _make_targets(self, y, sample_weight):
         """Return the engine's target builder for encoded targets."""
 
-    def _check_target_window(self, lengths):
+    def _check_target_window(self, lengths, frame_length=1):
         available = int(lengths.min()) + self.n_settle_steps
         if self.n_target_steps > available:
+            steps = "input steps"
+            if frame_length > 1:
+                steps = f"frames of {frame_length} input steps (frame_length_)"
             raise ValueError(
                 f"n_target_steps={self.n_target_steps} is larger than the "
                 f"{available} steps available to the shortest sequence "
-                f"({lengths.min()} input steps + n_settle_steps={self.n_settle_steps})."
+                f"({lengths.min()} {steps} + n_settle_steps={self.n_settle_steps})."
             )
 
     def _fit(self, X, y, sample_weight):
@@ -675,7 +678,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
         frame_length = self._fit_frame_length(lengths[sample_weight > 0], warm)
         X, lengths = _as_frames(X, lengths, frame_length)
-        self._check_target_window(lengths[sample_weight > 0])
+        self._check_target_window(lengths[sample_weight > 0], frame_length)
         # Held-out sequences get weight 0 in the loss, which leaves them out.
         fit_weight, validation_weight = self._hold_out(X, y, sample_weight)
         time_constants = self._resolve_time_constant(X.shape[1])

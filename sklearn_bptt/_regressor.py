@@ -278,7 +278,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         """
         return self._fit(X, y, sample_weight)
 
-    def _check_target_window(self, lengths):
+    def _check_target_window(self, lengths, frame_length=1):
         if self.output == "sequence":
             if self.n_settle_steps or self.n_target_steps != 1:
                 raise ValueError(
@@ -294,7 +294,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                         f"output='sequence' takes {name}=0, got {getattr(self, name)}."
                     )
         else:
-            super()._check_target_window(lengths)
+            super()._check_target_window(lengths, frame_length)
 
     def _validate_targets(self, y, X, lengths, sample_weight):
         y = as_numeric_array(

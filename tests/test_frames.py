@@ -120,3 +120,12 @@ def test_bad_frame_length(frame_length):
     X, y = sign_task()
     with pytest.raises(ValueError, match="frame_length"):
         BPTTAttractorClassifier(frame_length=frame_length).fit(X, y)
+
+
+def test_the_target_window_counts_frames():
+    X, y = sign_task()  # 12 steps: 3 frames of 4
+    model = BPTTAttractorClassifier(n_hidden=3, frame_length=4, n_target_steps=4)
+    with pytest.raises(ValueError, match=r"\(3 frames of 4 input steps"):
+        model.fit(X, y)
+    model.set_params(n_settle_steps=1).fit(X, y)
+    assert model.frame_length_ == 4
