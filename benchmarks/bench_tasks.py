@@ -309,7 +309,8 @@ def main():
         default=1,
         metavar="K",
         help="feed every K consecutive steps as one step of K times the features "
-        "(tasks with one target per sequence, whose length K divides)",
+        "(tasks with one target per sequence, whose length K divides); for the "
+        "classifier the same frames as --set frame_length=K",
     )
     args = parser.parse_args()
     if args.input_penalty is not None:

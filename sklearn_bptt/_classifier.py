@@ -490,7 +490,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         trajectory : :class:`~sklearn.utils.Bunch`
             With ``hidden_states`` of shape ``(n_samples, n_steps + 1,
             n_hidden)`` and ``proba`` of shape ``(n_samples, n_steps + 1,
-            n_classes)``, where ``n_steps = n_timesteps + n_settle_steps``.
+            n_classes)``, where ``n_steps = n_timesteps + n_settle_steps``
+            (``n_timesteps`` counted in frames when ``frame_length_ > 1``).
             Index 0 is the initial state, index ``t`` the state after step
             ``t``; the last ``n_settle_steps`` indices are the free-running
             steps. A padded sequence keeps its state over its padding steps.
