@@ -41,6 +41,9 @@ Models, per data set:
 - asked for by name, ``ours_cv_alpha``: ours inside ``GridSearchCV`` over
   ``alpha`` in 1e-2, 1e-1, 1, 10 and 100, 3 shuffled folds (stratified for
   classification) drawn with the seed, refitted on the whole training set;
+- asked for by name, classification only, ``ours_cv_frames``: the same search
+  over ``frame_length`` in ``"auto"`` and the number of steps (the whole
+  series as one frame);
 - aeon's ``MiniRocketClassifier`` / ``MiniRocketRegressor`` (defaults,
   ``random_state=seed``, ``n_jobs=1``) on the same series, channels first, as
   the ceiling.
@@ -63,6 +66,7 @@ Run from the repository root (needs ``pip install -e .[bench]`` for aeon)::
     python benchmarks/bench_real.py --sets Covid3Month --models ours --scale-y
     python benchmarks/bench_real.py --models ours --lbfgs-history 100
     python benchmarks/bench_real.py --sets CardanoSentiment --models ours_cv_alpha
+    python benchmarks/bench_real.py --sets ArrowHead --models ours ours_cv_frames
 
 ``--param NAME=VALUE`` goes to our estimator's ``set_params`` (a name with
 ``__``, such as ``sequencestandardscaler__with_std=False``, goes to the
@@ -113,8 +117,8 @@ HELD_BACK = [
     "JapaneseVowels",
 ]
 MODELS = ["ours", "mlp", "1nn", "ridge", "mean", "minirocket"]
-# Asked for by name only (fifteen fits and a refit per seed).
-EXTRA_MODELS = ["ours_cv_alpha"]
+# Asked for by name only: searches of several fits and a refit per seed.
+EXTRA_MODELS = ["ours_cv_alpha", "ours_cv_frames"]
 CV_ALPHAS = [1e-2, 1e-1, 1, 10, 100]
 
 
@@ -177,14 +181,15 @@ def our_pipeline(estimator, seed, params, scale_y=False):
     return pipeline
 
 
-def alpha_by_cv(estimator, seed, params, task):
-    """Ours with ``alpha`` chosen by 3-fold cross-validation on the training set."""
+def chosen_by_cv(estimator, seed, params, task, name, values):
+    """Ours with parameter ``name`` chosen from ``values`` by 3-fold cross-validation
+    on the training set."""
     pipeline = our_pipeline(estimator, seed, params)
     step = pipeline.steps[-1][0]
     folds = StratifiedKFold if task == "classification" else KFold
     return GridSearchCV(
         pipeline,
-        {f"{step}__alpha": CV_ALPHAS},
+        {f"{step}__{name}": values},
         cv=folds(3, shuffle=True, random_state=seed),
         scoring=None if task == "classification" else "neg_root_mean_squared_error",
     )
@@ -302,9 +307,26 @@ def run_set(name, seeds, models, params, max_iter, mlp_max_iter, scale_y=False):
 
         add(
             "ours_cv_alpha",
-            lambda seed: alpha_by_cv(estimator, seed, params, task),
+            lambda seed: chosen_by_cv(
+                estimator, seed, params, task, "alpha", CV_ALPHAS
+            ),
             (X, y, X_test, y_test),
             notes=cv_notes,
+        )
+    if "ours_cv_frames" in models and task == "classification":
+
+        def frames_notes(model, convergence):
+            n_iter, reason, _, hold = ours_notes(model.best_estimator_, [])
+            chosen = model.best_params_[f"{model.estimator.steps[-1][0]}__frame_length"]
+            return (n_iter, f"{reason},frame_length={chosen}", bool(convergence), hold)
+
+        add(
+            "ours_cv_frames",
+            lambda seed: chosen_by_cv(
+                estimator, seed, params, task, "frame_length", ["auto", X.shape[1]]
+            ),
+            (X, y, X_test, y_test),
+            notes=frames_notes,
         )
     if "mlp" in models:
         mlp = MLPClassifier if task == "classification" else MLPRegressor
