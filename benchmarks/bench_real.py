@@ -282,9 +282,12 @@ def run_set(name, seeds, models, params, max_iter, mlp_max_iter, scale_y=False):
         if isinstance(model, TransformedTargetRegressor):
             model = model.regressor_
         fitted = model[-1]
+        reason = short_reason(fitted.stop_reason_)
+        if hasattr(fitted, "frame_length_"):
+            reason += f",frame_length_={fitted.frame_length_}"
         return (
             fitted.n_iter_,
-            short_reason(fitted.stop_reason_),
+            reason,
             bool(convergence),
             hold_text(task, model, X_test, y_test),
         )

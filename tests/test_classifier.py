@@ -98,7 +98,8 @@ def test_string_labels_and_probabilities(sign_model):
 def test_trajectory_covers_input_and_settle_steps(sign_model):
     model, X_test, _ = sign_model
     path = model.trajectory(X_test[:5])
-    n_steps = X_test.shape[1] + model.n_settle_steps
+    n_frames = -(-X_test.shape[1] // model.frame_length_)  # steps of the net
+    n_steps = n_frames + model.n_settle_steps
     assert path.hidden_states.shape == (5, n_steps + 1, model.n_hidden)
     assert path.proba.shape == (5, n_steps + 1, 2)
     np.testing.assert_allclose(

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from sklearn_bptt import BPTTAttractorClassifier
-from sklearn_bptt._engine import stack_frames
+from sklearn_bptt import BPTTAttractorClassifier, _base
+from sklearn_bptt._base import FRAME_SEARCH_MAX_ITER, BaseBPTT
+from sklearn_bptt._engine import Objective, stack_frames
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -81,16 +82,17 @@ def test_a_padded_sequence_is_framed_from_its_end():
     "n_steps, expected", [(1, 1), (300, 1), (301, 2), (600, 2), (601, 3)]
 )
 def test_auto_keeps_the_longest_sequence_within_300_frames(n_steps, expected):
-    X = np.random.RandomState(0).normal(size=(6, n_steps, 1))
-    y = np.array([0, 1] * 3)
+    # More labels (40) than the net has parameters (at most 20): no search.
+    X = np.random.RandomState(0).normal(size=(40, n_steps, 1))
+    y = np.array([0, 1] * 20)
     model = BPTTAttractorClassifier(n_hidden=2, max_iter=1, random_state=0)
     assert model.fit(X, y).frame_length_ == expected
 
 
 def test_auto_counts_the_longest_real_sequence():
-    X = np.random.RandomState(0).normal(size=(6, 700, 1))
+    X = np.random.RandomState(0).normal(size=(40, 700, 1))
     X[:, 590:] = np.nan  # padding in every sequence
-    y = np.array([0, 1] * 3)
+    y = np.array([0, 1] * 20)
     model = BPTTAttractorClassifier(n_hidden=2, max_iter=1, random_state=0)
     assert model.fit(X, y).frame_length_ == 2
 
@@ -104,8 +106,8 @@ def test_a_frame_is_at_most_the_longest_sequence():
 
 
 def test_a_warm_start_keeps_the_fitted_frames():
-    X = np.random.RandomState(0).normal(size=(20, 650, 1))
-    y = np.array([0, 1] * 10)
+    X = np.random.RandomState(0).normal(size=(40, 650, 1))
+    y = np.array([0, 1] * 20)
     model = BPTTAttractorClassifier(
         n_hidden=2, max_iter=2, warm_start=True, random_state=0
     ).fit(X, y)
@@ -129,3 +131,119 @@ def test_the_target_window_counts_frames():
         model.fit(X, y)
     model.set_params(n_settle_steps=1).fit(X, y)
     assert model.frame_length_ == 4
+
+
+# The frame search: with few labels, "auto" also tries the whole sequence.
+
+
+@pytest.fixture
+def scored(monkeypatch):
+    """Record every frame length the search scores, with a chosen winner."""
+    calls, winner = [], {"frame_length": None}
+    score = BaseBPTT._frames_score
+
+    def recorded(self, X, y, lengths, frame_length, weights):
+        calls.append(frame_length)
+        if winner["frame_length"] is None:
+            return score(self, X, y, lengths, frame_length, weights)
+        return (float(frame_length == winner["frame_length"]), 0.0)
+
+    monkeypatch.setattr(BaseBPTT, "_frames_score", recorded)
+    return calls, winner
+
+
+def test_few_labels_search_the_whole_sequence_against_the_rule(scored):
+    calls, winner = scored
+    X, y = sign_task()  # 60 labels, far fewer than the 64 units' parameters
+    winner["frame_length"] = 12
+    model = BPTTAttractorClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert calls == [1, 1, 1, 12, 12, 12]  # three folds each
+    assert model.frame_length_ == 12
+    assert model.input_weights_.shape == (24, 64)
+
+    calls.clear()
+    winner["frame_length"] = 1
+    assert model.fit(X, y).frame_length_ == 1
+
+
+def test_a_tie_keeps_the_rule(scored):
+    calls, winner = scored
+    winner["frame_length"] = -1  # neither: both score 0
+    X, y = sign_task()
+    model = BPTTAttractorClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert model.frame_length_ == 1
+
+
+def test_the_search_chooses_and_the_fit_is_the_one_with_the_choice(scored):
+    calls, _ = scored  # the real scores
+    X, y = sign_task(n_samples=45)
+    model = BPTTAttractorClassifier(n_hidden=8, max_iter=20, random_state=0)
+    model.fit(X, y)
+    assert len(calls) == 6
+    chosen = model.frame_length_
+    assert chosen in (1, 12)
+    by_hand = BPTTAttractorClassifier(
+        n_hidden=8, max_iter=20, random_state=0, frame_length=chosen
+    ).fit(X, y)
+    np.testing.assert_array_equal(model.input_weights_, by_hand.input_weights_)
+    assert model.loss_ == by_hand.loss_
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_hidden": 1},  # 60 labels, 1 * 12 + 6 parameters at most
+        {"frame_length": 4},
+        {"n_settle_steps": 2},  # attractors are trained step by step
+    ],
+)
+def test_no_search(scored, params):
+    calls, _ = scored
+    X, y = sign_task()
+    BPTTAttractorClassifier(max_iter=2, random_state=0, **params).fit(X, y)
+    assert calls == []
+
+
+def test_a_2d_X_is_not_searched(scored):
+    calls, _ = scored
+    X, y = sign_task()
+    model = BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X[:, 0], y)
+    assert calls == [] and model.frame_length_ == 1
+
+
+def test_each_fit_of_the_search_is_short(monkeypatch):
+    budgets = []
+    minimise = _base.minimise
+
+    def recorded(objective, draft, theta, options, *args, **kwargs):
+        budgets.append(options["maxiter"])
+        return minimise(objective, draft, theta, options, *args, **kwargs)
+
+    monkeypatch.setattr(_base, "minimise", recorded)
+    X, y = sign_task()
+    BPTTAttractorClassifier(n_hidden=8, max_iter=200, random_state=0).fit(X, y)
+    assert budgets[:6] == [FRAME_SEARCH_MAX_ITER] * 6  # 8 units: 186 parameters
+    assert budgets[6:] == [200]
+
+
+def test_ctrl_c_during_the_search_leaves_the_estimator_as_it_was(monkeypatch):
+    X, y = sign_task()
+    model = BPTTAttractorClassifier(n_hidden=8, frame_length=2, max_iter=5)
+    model.fit(X, y)
+    before = model.input_weights_.copy()
+    calls = []
+    evaluate = Objective.__call__
+
+    def interrupted_on_the_5th_call(self, theta):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return evaluate(self, theta)
+
+    monkeypatch.setattr(Objective, "__call__", interrupted_on_the_5th_call)
+    model.set_params(frame_length="auto")
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    assert len(calls) == 5
+    assert model.frame_length == "auto" and model.frame_length_ == 2
+    np.testing.assert_array_equal(model.input_weights_, before)

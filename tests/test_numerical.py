@@ -73,8 +73,12 @@ def test_ctrl_c_leaves_a_usable_model(Estimator, monkeypatch):
     y = X[:, :, 0].sum(axis=1)
     if Estimator is BPTTAttractorClassifier:
         y = y > 0
-    # A number for alpha: this interrupts the fit, not alpha="auto"'s folds.
-    model = Estimator(n_hidden=8, max_iter=10_000, tol=0, alpha=1e-2, random_state=0)
+    # A number for alpha (and the classifier's frame_length): this interrupts
+    # the fit, not the cross-validation of alpha="auto" or frame_length="auto".
+    params = {"frame_length": 1} if Estimator is BPTTAttractorClassifier else {}
+    model = Estimator(
+        n_hidden=8, max_iter=10_000, tol=0, alpha=1e-2, random_state=0, **params
+    )
     with pytest.warns(UserWarning, match="interrupted by KeyboardInterrupt"):
         model.fit(X, y)
     assert len(calls) == 40
