@@ -131,8 +131,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         the read that predicts the held-out labels better (the whole
         sequence won by 6 to 26 points on two real sets, the steps by 10 to
         24 on five; see the learning page). The search is skipped with
-        settle steps (attractors are trained step by step) and for a warm
-        start, which keeps the fitted frames. Time
+        settle steps or a target window of several steps (trained over
+        several steps of the net) and for a warm start, which keeps the
+        fitted frames. Time
         constants, ``n_settle_steps`` and ``n_target_steps`` count frames.
         The value used is ``frame_length_``.
 
@@ -422,9 +423,11 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             frame_length = self.frame_length_
         elif self.frame_length == "auto":
             frame_length = -(-longest // self._max_frames)
-            # Attractor settings (settle steps) keep reading the sequence step
-            # by step: their settled state, not one step, is what they train.
-            if longest > frame_length and self.n_settle_steps == 0:
+            # Only the plain read (no settle steps, the class at the last
+            # step) is searched: attractors and target windows are trained
+            # over several steps of the net, which one frame does not have.
+            plain = self.n_settle_steps == 0 and self.n_target_steps == 1
+            if plain and longest > frame_length:
                 frame_length = self._search_frames(
                     X, y, lengths, sample_weight, (frame_length, longest)
                 )

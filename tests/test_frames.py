@@ -195,6 +195,7 @@ def test_the_search_chooses_and_the_fit_is_the_one_with_the_choice(scored):
         {"n_hidden": 1},  # 60 labels, 1 * 12 + 6 parameters at most
         {"frame_length": 4},
         {"n_settle_steps": 2},  # attractors are trained step by step
+        {"n_target_steps": 3},  # so is a window of targets
     ],
 )
 def test_no_search(scored, params):

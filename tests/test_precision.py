@@ -78,7 +78,8 @@ def test_only_float64_data_gets_a_float32_phase(objective_calls):
         BPTTRegressor(max_iter=3, mixed_precision=False, random_state=0).fit(X, y)
         assert built == [np.float64]
         built.clear()
-        BPTTAttractorClassifier(max_iter=3, random_state=0).fit(
+        # frame_length=1: one objective, not the frame search's six as well.
+        BPTTAttractorClassifier(max_iter=3, frame_length=1, random_state=0).fit(
             X.astype(np.float32), y > 0
         )
         assert built == [np.float32]
