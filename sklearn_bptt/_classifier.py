@@ -133,9 +133,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         24 on five; see the learning page). The search is skipped with
         settle steps or a target window of several steps (trained over
         several steps of the net) and for a warm start, which keeps the
-        fitted frames. Time
-        constants, ``n_settle_steps`` and ``n_target_steps`` count frames.
-        The value used is ``frame_length_``.
+        fitted frames. Time constants, ``n_settle_steps`` and
+        ``n_target_steps`` count frames. The value used is ``frame_length_``.
 
     {time_constant_parameter}
     n_settle_steps : int, default=0
