@@ -301,35 +301,33 @@ def run_set(name, seeds, models, params, max_iter, mlp_max_iter, scale_y=False):
             (X, y, X_test, y_test),
             notes=ours_notes,
         )
-    if "ours_cv_alpha" in models:
 
-        def cv_notes(model, convergence):
+    def search_notes(parameter):
+        def notes(model, convergence):
             n_iter, reason, _, hold = ours_notes(model.best_estimator_, [])
-            alpha = model.best_params_[f"{model.estimator.steps[-1][0]}__alpha"]
-            return (n_iter, f"{reason},alpha={alpha:g}", bool(convergence), hold)
+            step = model.estimator.steps[-1][0]
+            chosen = model.best_params_[f"{step}__{parameter}"]
+            return (n_iter, f"{reason},{parameter}={chosen}", bool(convergence), hold)
 
+        return notes
+
+    if "ours_cv_alpha" in models:
         add(
             "ours_cv_alpha",
             lambda seed: chosen_by_cv(
                 estimator, seed, params, task, "alpha", CV_ALPHAS
             ),
             (X, y, X_test, y_test),
-            notes=cv_notes,
+            notes=search_notes("alpha"),
         )
     if "ours_cv_frames" in models and task == "classification":
-
-        def frames_notes(model, convergence):
-            n_iter, reason, _, hold = ours_notes(model.best_estimator_, [])
-            chosen = model.best_params_[f"{model.estimator.steps[-1][0]}__frame_length"]
-            return (n_iter, f"{reason},frame_length={chosen}", bool(convergence), hold)
-
         add(
             "ours_cv_frames",
             lambda seed: chosen_by_cv(
                 estimator, seed, params, task, "frame_length", ["auto", X.shape[1]]
             ),
             (X, y, X_test, y_test),
-            notes=frames_notes,
+            notes=search_notes("frame_length"),
         )
     if "mlp" in models:
         mlp = MLPClassifier if task == "classification" else MLPRegressor

@@ -11,7 +11,6 @@ import pytest
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor, _base
 from sklearn_bptt._base import ALPHA_PATH, ALPHA_WITH_ENOUGH_DATA, BaseBPTT
-from sklearn_bptt._engine import Objective
 
 rng = np.random.RandomState(0)
 X = rng.uniform(-1, 1, size=(90, 8, 1))
@@ -122,19 +121,10 @@ def test_a_chosen_constant_net_says_why_as_a_user_warning():
     assert warning.category is UserWarning
 
 
-def test_ctrl_c_during_the_folds_leaves_the_estimator_as_it_was(monkeypatch):
+def test_ctrl_c_during_the_folds_leaves_the_estimator_as_it_was(ctrl_c_on_call):
     model = BPTTRegressor(alpha=0.5, **SMALL).fit(X, exact)
     before = {name: value for name, value in vars(model).items()}
-    calls = []
-    evaluate = Objective.__call__
-
-    def interrupted_on_the_5th_call(self, theta):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return evaluate(self, theta)
-
-    monkeypatch.setattr(Objective, "__call__", interrupted_on_the_5th_call)
+    calls = ctrl_c_on_call(5)
     model.set_params(alpha="auto")
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, noise)

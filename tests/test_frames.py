@@ -5,7 +5,7 @@ import pytest
 
 from sklearn_bptt import BPTTAttractorClassifier, _base
 from sklearn_bptt._base import FRAME_SEARCH_MAX_ITER, BaseBPTT
-from sklearn_bptt._engine import Objective, stack_frames
+from sklearn_bptt._engine import stack_frames
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -227,21 +227,12 @@ def test_each_fit_of_the_search_is_short(monkeypatch):
     assert budgets[6:] == [200]
 
 
-def test_ctrl_c_during_the_search_leaves_the_estimator_as_it_was(monkeypatch):
+def test_ctrl_c_during_the_search_leaves_the_estimator_as_it_was(ctrl_c_on_call):
     X, y = sign_task()
     model = BPTTAttractorClassifier(n_hidden=8, frame_length=2, max_iter=5)
     model.fit(X, y)
     before = model.input_weights_.copy()
-    calls = []
-    evaluate = Objective.__call__
-
-    def interrupted_on_the_5th_call(self, theta):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return evaluate(self, theta)
-
-    monkeypatch.setattr(Objective, "__call__", interrupted_on_the_5th_call)
+    calls = ctrl_c_on_call(5)
     model.set_params(frame_length="auto")
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, y)

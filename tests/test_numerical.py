@@ -7,7 +7,6 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor
-from sklearn_bptt._engine import Objective
 
 
 def test_exploding_dynamics_stop_at_the_best_finite_parameters():
@@ -56,18 +55,9 @@ def test_long_sequences_on_very_different_scales_train_without_warnings():
 
 
 @pytest.mark.parametrize("Estimator", [BPTTRegressor, BPTTAttractorClassifier])
-def test_ctrl_c_leaves_a_usable_model(Estimator, monkeypatch):
+def test_ctrl_c_leaves_a_usable_model(Estimator, ctrl_c_on_call):
     """Ctrl-C on the 40th loss evaluation stops the fit with a warning."""
-    calls = []
-    evaluate = Objective.__call__
-
-    def interrupted_on_the_40th_call(self, theta):
-        calls.append(1)
-        if len(calls) == 40:
-            raise KeyboardInterrupt
-        return evaluate(self, theta)
-
-    monkeypatch.setattr(Objective, "__call__", interrupted_on_the_40th_call)
+    calls = ctrl_c_on_call(40)
     rng = np.random.RandomState(2)
     X = rng.normal(size=(100, 10, 2))
     y = X[:, :, 0].sum(axis=1)
