@@ -197,6 +197,29 @@ def test_classifier_fit_equals_numpy(client, small_chunks, frame_length):
     assert dask_fit.score(X_dask, labels) == numpy_fit.score(X, labels)
 
 
+def test_the_frame_search_runs_in_the_driver_and_the_fit_equals_numpy(
+    client, small_chunks, monkeypatch
+):
+    """frame_length="auto" with few labels: the whole sequence wins here."""
+    X = padded_sequences(seed=4)
+    labels = np.where(np.nansum(X[:, :, 0], axis=1) > 0, "up", "down")
+
+    def the_whole_sequence_wins(self, X, y, lengths, frame_length, weights):
+        return (float(frame_length > 1), 0.0)
+
+    monkeypatch.setattr(_base.BaseBPTT, "_frames_score", the_whole_sequence_wins)
+    params = {"n_hidden": 6, "max_iter": 4, "random_state": 0}
+    numpy_fit = BPTTAttractorClassifier(**params).fit(X, labels)
+    X_dask = da.from_array(X, chunks=20)
+    dask_fit = BPTTAttractorClassifier(**params).fit(X_dask, labels)
+
+    assert numpy_fit.frame_length_ == dask_fit.frame_length_ == 8
+    assert_same_model(dask_fit, numpy_fit)
+    assert_same_predictions(
+        dask_fit.predict_proba(X_dask), numpy_fit.predict_proba(X), X_dask.chunks[0]
+    )
+
+
 def test_per_step_targets_fit_equals_numpy(client, small_chunks):
     X = padded_sequences(seed=4)
     Y = np.cumsum(np.nan_to_num(X[:, :, 0]), axis=1)
