@@ -1249,21 +1249,18 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if folds is None:
             return candidates[0]
         scores = [
-            np.mean(
-                [
-                    self._frames_score(X, y, lengths, frame_length, weights)
-                    for weights in folds
-                ],
-                axis=0,
-            )
+            self._frames_score(X, y, lengths, frame_length, folds)
             for frame_length in candidates
         ]
         best = max(range(len(candidates)), key=lambda i: (tuple(scores[i]), -i))
         return candidates[best]
 
-    def _frames_score(self, X, y, lengths, frame_length, weights):
-        """The held-out score of a short fit in frames of ``frame_length`` steps."""
-        fit_weight, validation_weight = weights
+    def _frames_score(self, X, y, lengths, frame_length, folds):
+        """The mean held-out score of short fits in frames of ``frame_length`` steps.
+
+        The frames, time constants and starting point are the same for every
+        fold; only the weights of the sequences change.
+        """
         X, lengths = stack_frames(X, lengths, frame_length)
         time_constants = self._resolve_time_constant(X.shape[1])
         layout = ParameterLayout(
@@ -1272,17 +1269,22 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         theta = self._starting_points(layout, False, time_constants)[0]
         leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
         alpha = ALPHA_WITH_ENOUGH_DATA if self.alpha == "auto" else float(self.alpha)
-        objectives = self._objectives(
-            layout, X, y, lengths, fit_weight, 1, leaks, alpha
-        )
         options = self._lbfgs_options()
         options["maxiter"] = min(options["maxiter"], FRAME_SEARCH_MAX_ITER)
-        make_monitor = self._stopping_rule(None, self._trivial_loss(y, fit_weight))
-        run = minimise(*objectives, theta, options, 0, make_monitor)
-        if run.stopped == "interrupted":
-            raise KeyboardInterrupt  # the fit leaves the estimator as it was
-        score = self._validation_score(layout, X, y, lengths, validation_weight, leaks)
-        return score(theta if run.theta is None else run.theta)
+        scores = []
+        for fit_weight, validation_weight in folds:
+            objectives = self._objectives(
+                layout, X, y, lengths, fit_weight, 1, leaks, alpha
+            )
+            make_monitor = self._stopping_rule(None, self._trivial_loss(y, fit_weight))
+            run = minimise(*objectives, theta, options, 0, make_monitor)
+            if run.stopped == "interrupted":
+                raise KeyboardInterrupt  # the fit leaves the estimator as it was
+            score = self._validation_score(
+                layout, X, y, lengths, validation_weight, leaks
+            )
+            scores.append(score(theta if run.theta is None else run.theta))
+        return np.mean(scores, axis=0)
 
     def _settle_leak(self):
         """Leak rate of the fitted net's settle steps, or None for the units' own."""

@@ -142,10 +142,10 @@ def scored(monkeypatch):
     calls, winner = [], {"frame_length": None}
     score = BaseBPTT._frames_score
 
-    def recorded(self, X, y, lengths, frame_length, weights):
-        calls.append(frame_length)
+    def recorded(self, X, y, lengths, frame_length, folds):
+        calls.extend([frame_length] * len(folds))  # one fit a fold
         if winner["frame_length"] is None:
-            return score(self, X, y, lengths, frame_length, weights)
+            return score(self, X, y, lengths, frame_length, folds)
         return (float(frame_length == winner["frame_length"]), 0.0)
 
     monkeypatch.setattr(BaseBPTT, "_frames_score", recorded)
