@@ -428,7 +428,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             plain = self.n_settle_steps == 0 and self.n_target_steps == 1
             if plain and longest > frame_length:
                 frame_length = self._search_frames(
-                    X, y, lengths, sample_weight, (frame_length, longest)
+                    X, y, lengths, sample_weight, frame_length, longest
                 )
         else:
             frame_length = min(self.frame_length, longest)

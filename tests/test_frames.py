@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sklearn_bptt import BPTTAttractorClassifier, _base
-from sklearn_bptt._base import FRAME_SEARCH_MAX_ITER, BaseBPTT
+from sklearn_bptt._base import FRAME_SEARCH_FIRST_ITER, FRAME_SEARCH_MAX_ITER, BaseBPTT
 from sklearn_bptt._engine import stack_frames
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -142,11 +142,11 @@ def scored(monkeypatch):
     calls, winner = [], {"frame_length": None}
     score = BaseBPTT._frames_score
 
-    def recorded(self, X, y, lengths, frame_length, folds):
+    def recorded(self, X, y, lengths, frame_length, folds, max_iter, runs=None):
         calls.extend([frame_length] * len(folds))  # one fit a fold
         if winner["frame_length"] is None:
-            return score(self, X, y, lengths, frame_length, folds)
-        return (float(frame_length == winner["frame_length"]), 0.0)
+            return score(self, X, y, lengths, frame_length, folds, max_iter, runs)
+        return (float(frame_length == winner["frame_length"]), 0.0), None
 
     monkeypatch.setattr(BaseBPTT, "_frames_score", recorded)
     return calls, winner
@@ -157,13 +157,15 @@ def test_few_labels_search_the_whole_sequence_against_the_rule(scored):
     X, y = sign_task()  # 60 labels, far fewer than the 64 units' parameters
     winner["frame_length"] = 12
     model = BPTTAttractorClassifier(max_iter=5, random_state=0).fit(X, y)
-    assert calls == [1, 1, 1, 12, 12, 12]  # three folds each
+    # Three folds each; the rule's fits, behind, go on to the full budget.
+    assert calls == [12, 12, 12, 1, 1, 1, 1, 1, 1]
     assert model.frame_length_ == 12
     assert model.input_weights_.shape == (24, 64)
 
     calls.clear()
     winner["frame_length"] = 1
     assert model.fit(X, y).frame_length_ == 1
+    assert calls == [12, 12, 12, 1, 1, 1]  # ahead after the first budget
 
 
 def test_a_tie_keeps_the_rule(scored):
@@ -172,6 +174,7 @@ def test_a_tie_keeps_the_rule(scored):
     X, y = sign_task()
     model = BPTTAttractorClassifier(max_iter=5, random_state=0).fit(X, y)
     assert model.frame_length_ == 1
+    assert calls == [12, 12, 12, 1, 1, 1]
 
 
 def test_the_search_chooses_and_the_fit_is_the_one_with_the_choice(scored):
@@ -179,7 +182,7 @@ def test_the_search_chooses_and_the_fit_is_the_one_with_the_choice(scored):
     X, y = sign_task(n_samples=45)
     model = BPTTAttractorClassifier(n_hidden=8, max_iter=20, random_state=0)
     model.fit(X, y)
-    assert len(calls) == 6
+    assert calls[:6] == [12, 12, 12, 1, 1, 1] and set(calls[6:]) <= {1}
     chosen = model.frame_length_
     assert chosen in (1, 12)
     by_hand = BPTTAttractorClassifier(
@@ -212,19 +215,35 @@ def test_a_2d_X_is_not_searched(scored):
     assert calls == [] and model.frame_length_ == 1
 
 
-def test_each_fit_of_the_search_is_short(monkeypatch):
-    budgets = []
+def test_each_fit_of_the_search_is_short_and_the_rule_goes_on_if_behind(
+    monkeypatch,
+):
+    fits = []
     minimise = _base.minimise
 
     def recorded(objective, draft, theta, options, *args, **kwargs):
-        budgets.append(options["maxiter"])
-        return minimise(objective, draft, theta, options, *args, **kwargs)
+        run = minimise(objective, draft, theta, options, *args, **kwargs)
+        fits.append((options["maxiter"], theta.copy(), run))
+        return run
 
     monkeypatch.setattr(_base, "minimise", recorded)
     X, y = sign_task()
-    BPTTAttractorClassifier(n_hidden=8, max_iter=200, random_state=0).fit(X, y)
-    assert budgets[:6] == [FRAME_SEARCH_MAX_ITER] * 6  # 8 units: 186 parameters
-    assert budgets[6:] == [200]
+    model = BPTTAttractorClassifier(n_hidden=8, max_iter=200, random_state=0)
+    model.fit(X, y)  # 8 units: 186 parameters, more than the 60 labels
+    budgets = [budget for budget, _, _ in fits]
+    assert budgets[:3] == [FRAME_SEARCH_MAX_ITER] * 3  # the whole sequence
+    assert budgets[3:6] == [FRAME_SEARCH_FIRST_ITER] * 3  # the rule, first
+    assert budgets[-1] == 200  # the fit itself
+    first = [run for _, _, run in fits[3:6]]
+    going_on = fits[6:-1]
+    # Fits of the rule that spent their first budget go on from where they
+    # stopped, with what is left of the full budget.
+    assert len(going_on) == sum(run.status == 1 for run in first)
+    spent = iter(run for run in first if run.status == 1)
+    for budget, theta, _ in going_on:
+        run = next(spent)
+        assert budget == FRAME_SEARCH_MAX_ITER - run.n_iter
+        np.testing.assert_array_equal(theta, run.theta)
 
 
 def test_ctrl_c_during_the_search_leaves_the_estimator_as_it_was(ctrl_c_on_call):
