@@ -1243,7 +1243,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         budget. The better mean score decides, a tie keeps ``rule``.
         Otherwise, or with fewer distinct sequences than folds, ``rule``.
         """
-        layout = ParameterLayout(X.shape[2] * rule, self.n_hidden, y.shape[-1])
+        layout = ParameterLayout(
+            X.shape[2] * rule, self.n_hidden, y.shape[-1], self.learn_time_constant
+        )
         if not self._penalty_decides(layout, y, sample_weight):
             return rule
         # So few target values fit in this process, and so do their sequences.

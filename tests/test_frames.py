@@ -258,3 +258,14 @@ def test_ctrl_c_during_the_search_leaves_the_estimator_as_it_was(ctrl_c_on_call)
     assert len(calls) == 5
     assert model.frame_length == "auto" and model.frame_length_ == 2
     np.testing.assert_array_equal(model.input_weights_, before)
+
+
+def test_learned_time_constants_count_as_free_parameters(scored):
+    calls, _ = scored
+    X, y = sign_task()  # 60 labels
+    # 5 units: 57 parameters, 62 with a time constant each to learn.
+    params = {"n_hidden": 5, "max_iter": 2, "random_state": 0}
+    BPTTAttractorClassifier(**params).fit(X, y)
+    assert calls == []
+    BPTTAttractorClassifier(learn_time_constant=True, **params).fit(X, y)
+    assert calls[:3] == [12, 12, 12]
