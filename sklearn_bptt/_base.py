@@ -438,8 +438,9 @@ ALPHA_WITH_ENOUGH_DATA = 1e-2
 # PickupGestureWiimoteZ and OSULeaf.
 FRAME_SEARCH_MAX_ITER = 150
 # The recurrent read's fits get a third of them first. The whole series, one
-# step of the net, converges well within the 150 while the recurrent read is
-# still improving, so a recurrent read already ahead is kept without the rest.
+# step of the net, mostly converges within the 150 while the recurrent read
+# is still improving, so a recurrent read already ahead is kept without the
+# rest.
 FRAME_SEARCH_FIRST_ITER = 50
 
 
