@@ -206,7 +206,7 @@ def run_task(
     name, seeds, overrides, input_scale=1.0, dtype=np.float64, steps_per_group=1
 ):
     make_data, score, goal, _, extra = TASKS[name]
-    scores, seconds, iterations, held, warned = [], [], [], [], []
+    scores, seconds, iterations, held, warned, frames = [], [], [], [], [], []
     for seed in seeds:
         estimator, X, y, X_test, y_test = make_data(seed)
         X = group_steps(input_scale * X, steps_per_group).astype(dtype)
@@ -223,7 +223,8 @@ def run_task(
         iterations.append(model.n_iter_)
         scores.append(score(model, X_test, y_test))
         held.append(hold_scores(model, score, X_test, y_test))
-    return scores, seconds, iterations, held, warned
+        frames.append(getattr(model, "frame_length_", None))  # the classifier's
+    return scores, seconds, iterations, held, warned, frames
 
 
 HOLD_FACTORS = (4, 10)
@@ -350,10 +351,11 @@ def main():
         "iters",
         "ConvergenceWarnings",
         "x4 / x10 settle steps per seed",
+        "frame_length_ per seed",
     )
     print(" | ".join(header))
     for name in args.tasks or TASKS:
-        scores, seconds, iterations, held, warned = run_task(
+        scores, seconds, iterations, held, warned, frames = run_task(
             name,
             seeds,
             overrides,
@@ -376,6 +378,7 @@ def main():
             " ".join(
                 "-" if h is None else "/".join(f"{s:.3f}" for s in h) for h in held
             ),
+            " ".join("-" if k is None else str(k) for k in frames),
         )
         print(" | ".join(row), flush=True)
 
