@@ -841,7 +841,6 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """
         fit_weight, validation_weight = weights
         score = self._validation_score(layout, X, y, lengths, validation_weight, leaks)
-        make_monitor = self._stopping_rule(None, self._trivial_loss(y, fit_weight))
         options = self._lbfgs_options()
         if self.init_max_iter is not None:
             options["maxiter"] = min(options["maxiter"], self.init_max_iter)
@@ -853,9 +852,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         for alpha in reversed(ALPHA_PATH):
             for objective in filter(None, objectives):
                 objective.alpha = alpha * per_unit
-            run = minimise(*objectives, theta, options, 0, make_monitor)
-            if run.stopped == "interrupted":
-                raise KeyboardInterrupt  # the fit leaves the estimator as it was
+            run = self._short_fit(objectives, theta, options, y, fit_weight)
             theta = theta if run.theta is None else run.theta
             scores.append(score(theta))
         return scores[::-1]
@@ -1257,26 +1254,24 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             folds = None
         if folds is None:
             return rule
-        whole_score, _ = self._frames_score(
-            X, y, lengths, whole, folds, FRAME_SEARCH_MAX_ITER
+        (whole_score,) = self._frames_scores(
+            X, y, lengths, whole, folds, [FRAME_SEARCH_MAX_ITER]
         )
-        rule_score, runs = self._frames_score(
-            X, y, lengths, rule, folds, FRAME_SEARCH_FIRST_ITER
-        )
-        if tuple(rule_score) < tuple(whole_score):
-            rule_score, _ = self._frames_score(
-                X, y, lengths, rule, folds, FRAME_SEARCH_MAX_ITER, runs
-            )
-        return rule if tuple(rule_score) >= tuple(whole_score) else whole
+        budgets = [FRAME_SEARCH_FIRST_ITER, FRAME_SEARCH_MAX_ITER]
+        for rule_score in self._frames_scores(X, y, lengths, rule, folds, budgets):
+            if tuple(rule_score) >= tuple(whole_score):
+                return rule
+        return whole
 
-    def _frames_score(self, X, y, lengths, frame_length, folds, max_iter, runs=None):
-        """The mean held-out score of fits in frames of ``frame_length`` steps.
+    def _frames_scores(self, X, y, lengths, frame_length, folds, budgets):
+        """Mean held-out scores of fits in frames of ``frame_length`` steps.
 
-        Each fold's fit runs at most ``max_iter`` iterations, or, given the
-        ``runs`` of a shorter search, goes on from those that spent their
-        budget. Returns the mean score and the fold runs. The frames, time
-        constants and starting point are the same for every fold; only the
-        weights of the sequences change.
+        Yields one score for each of the increasing ``budgets`` (iterations
+        a fold's fit has had so far, at most ``max_iter``): a fit that spent
+        the budget before goes on from where it stopped, one that ended by
+        itself is scored again as it is. The frames, time constants, starting
+        point and each fold's objective are built once; only the weights of
+        the sequences change from fold to fold.
         """
         X, lengths = stack_frames(X, lengths, frame_length)
         time_constants = self._resolve_time_constant(X.shape[1])
@@ -1286,37 +1281,48 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         theta = self._starting_points(layout, False, time_constants)[0]
         leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
         alpha = ALPHA_WITH_ENOUGH_DATA if self.alpha == "auto" else float(self.alpha)
-        budget = min(self.max_iter, max_iter)
-        runs = [None] * len(folds) if runs is None else list(runs)
-        scores = []
-        for i, (fit_weight, validation_weight) in enumerate(folds):
-            run = runs[i]
-            if run is None or (run.status == BUDGET_SPENT and run.n_iter < budget):
-                runs[i] = self._fold_fit(
-                    layout, X, y, lengths, fit_weight, leaks, alpha, theta, budget, run
-                )
-            score = self._validation_score(
-                layout, X, y, lengths, validation_weight, leaks
+        objectives = [
+            self._objectives(layout, X, y, lengths, fit_weight, 1, leaks, alpha)
+            for fit_weight, _ in folds
+        ]
+        held_out = [
+            self._validation_score(layout, X, y, lengths, validation_weight, leaks)
+            for _, validation_weight in folds
+        ]
+        runs = [None] * len(folds)
+        for budget in budgets:
+            budget = min(budget, self.max_iter)
+            for i, (fit_weight, _) in enumerate(folds):
+                run = runs[i]
+                if run is None:
+                    options = {**self._lbfgs_options(), "maxiter": budget}
+                    runs[i] = self._short_fit(
+                        objectives[i], theta, options, y, fit_weight
+                    )
+                elif run.status == BUDGET_SPENT and run.n_iter < budget:
+                    options = {**self._lbfgs_options(), "maxiter": budget - run.n_iter}
+                    start = theta if run.theta is None else run.theta
+                    rest = self._short_fit(objectives[i], start, options, y, fit_weight)
+                    runs[i] = joined(run, rest)
+            yield np.mean(
+                [
+                    score(theta if run.theta is None else run.theta)
+                    for score, run in zip(held_out, runs, strict=True)
+                ],
+                axis=0,
             )
-            scores.append(score(theta if runs[i].theta is None else runs[i].theta))
-        return np.mean(scores, axis=0), runs
 
-    def _fold_fit(
-        self, layout, X, y, lengths, fit_weight, leaks, alpha, theta, max_iter, run
-    ):
-        """A fit of ``max_iter`` iterations on a fold, or the rest after ``run``."""
-        options = {**self._lbfgs_options(), "maxiter": max_iter}
-        if run is not None:  # go on from where the shorter fit stopped
-            options["maxiter"] -= run.n_iter
-            theta = theta if run.theta is None else run.theta
-        objectives = self._objectives(
-            layout, X, y, lengths, fit_weight, 1, leaks, alpha
-        )
+    def _short_fit(self, objectives, theta, options, y, fit_weight):
+        """A fit of cross-validation: L-BFGS with the plateau rule, Ctrl-C raised.
+
+        A KeyboardInterrupt ends the whole fit, which leaves the estimator as
+        it was.
+        """
         make_monitor = self._stopping_rule(None, self._trivial_loss(y, fit_weight))
-        rest = minimise(*objectives, theta, options, 0, make_monitor)
-        if rest.stopped == "interrupted":
-            raise KeyboardInterrupt  # the fit leaves the estimator as it was
-        return rest if run is None else joined(run, rest)
+        run = minimise(*objectives, theta, options, 0, make_monitor)
+        if run.stopped == "interrupted":
+            raise KeyboardInterrupt
+        return run
 
     def _settle_leak(self):
         """Leak rate of the fitted net's settle steps, or None for the units' own."""

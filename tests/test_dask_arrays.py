@@ -205,10 +205,11 @@ def test_the_frame_search_runs_in_the_driver_and_the_fit_equals_numpy(
     X = padded_sequences(seed=4)
     labels = np.where(np.nansum(X[:, :, 0], axis=1) > 0, "up", "down")
 
-    def the_whole_sequence_wins(self, X, y, lengths, frame_length, *_):
-        return (float(frame_length > 1), 0.0), None
+    def the_whole_sequence_wins(self, X, y, lengths, frame_length, folds, budgets):
+        for _ in budgets:
+            yield (float(frame_length > 1), 0.0)
 
-    monkeypatch.setattr(_base.BaseBPTT, "_frames_score", the_whole_sequence_wins)
+    monkeypatch.setattr(_base.BaseBPTT, "_frames_scores", the_whole_sequence_wins)
     params = {"n_hidden": 6, "max_iter": 4, "random_state": 0}
     numpy_fit = BPTTAttractorClassifier(**params).fit(X, labels)
     X_dask = da.from_array(X, chunks=20)

@@ -140,15 +140,19 @@ def test_the_target_window_counts_frames():
 def scored(monkeypatch):
     """Record every frame length the search scores, with a chosen winner."""
     calls, winner = [], {"frame_length": None}
-    score = BaseBPTT._frames_score
+    scores = BaseBPTT._frames_scores
 
-    def recorded(self, X, y, lengths, frame_length, folds, max_iter, runs=None):
-        calls.extend([frame_length] * len(folds))  # one fit a fold
+    def recorded(self, X, y, lengths, frame_length, folds, budgets):
         if winner["frame_length"] is None:
-            return score(self, X, y, lengths, frame_length, folds, max_iter, runs)
-        return (float(frame_length == winner["frame_length"]), 0.0), None
+            real = scores(self, X, y, lengths, frame_length, folds, budgets)
+        for _ in budgets:
+            calls.extend([frame_length] * len(folds))  # one fit a fold
+            if winner["frame_length"] is None:
+                yield next(real)
+            else:
+                yield (float(frame_length == winner["frame_length"]), 0.0)
 
-    monkeypatch.setattr(BaseBPTT, "_frames_score", recorded)
+    monkeypatch.setattr(BaseBPTT, "_frames_scores", recorded)
     return calls, winner
 
 
