@@ -128,7 +128,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         sixth of the time). With fewer labels than free parameters, it also
         tries the whole sequence as one frame: three-fold cross-validation
         on the training sequences, each fit at most 150 iterations (the
-        steps' first 50, enough if they are ahead by then), keeps the read
+        steps' first 50, enough if they are ahead by then; the first fold
+        alone when each holds out 200 sequences or more), keeps the read
         that predicts the held-out labels better (the whole
         sequence won by 6 to 26 points on two real sets, the steps by 10 to
         24 on five; see the learning page). The search is skipped with

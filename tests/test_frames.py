@@ -273,3 +273,13 @@ def test_learned_time_constants_count_as_free_parameters(scored):
     assert calls == []
     BPTTAttractorClassifier(learn_time_constant=True, **params).fit(X, y)
     assert calls[:3] == [12, 12, 12]
+
+
+@pytest.mark.parametrize("n_samples, n_folds", [(597, 3), (600, 1)])
+def test_with_many_sequences_the_first_fold_decides(scored, n_samples, n_folds):
+    calls, winner = scored
+    winner["frame_length"] = 12
+    X, y = sign_task(n_samples=n_samples)  # 199 or 200 held out by each fold
+    model = BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert calls == [12] * n_folds + [1] * (2 * n_folds)
+    assert model.frame_length_ == 12
