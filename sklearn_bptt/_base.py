@@ -40,6 +40,7 @@ from ._engine import (
 from ._functions import ACTIVATIONS
 from ._optimise import (
     BUDGET_SPENT,
+    LINE_SEARCH_FAILED,
     FirstToStop,
     LossPlateau,
     Progress,
@@ -287,6 +288,9 @@ PARAMETER_NAMES = (
 
 # A fit whose loss is within this share of a constant prediction's warns.
 TRIVIAL_MARGIN = 0.01
+# Iterations before a failed line search that tell a run still making
+# progress from one stalled at rounding level.
+RECENT_ITERATIONS = 10
 
 
 def _check_weights(sample_weight, X):
@@ -430,7 +434,7 @@ def _split_by_groups(sample_weight, groups, held_out):
 # The values alpha="auto" tries, largest first.
 ALPHA_PATH = (1e4, 1e2, 1.0, 1e-2, 1e-4)
 # alpha="auto" with at least as many target values as free parameters, or
-# too few sequences to cross-validate.
+# too few sequences to cross-validate (or to score every fold's held-out part).
 ALPHA_WITH_ENOUGH_DATA = 1e-2
 # Iterations of each fit that frame_length="auto" cross-validates, as many as
 # the regressor's trial gives a start: the recurrent read's ranking against
@@ -730,7 +734,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         best = _best_run(runs)
         self._keep(best, layout, time_constants, X.dtype)
         self.alpha_ = alpha
-        self._warn_about_stop(best)
+        self._warn_about_stop(best, trivial_loss)
         self._warn_if_trivial(trivial_loss, alpha_from_cv)
         return self
 
@@ -782,7 +786,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         part. The mean score decides; a tie keeps the larger value. Up, not
         down: from a heavily penalised, nearly constant net a task with a
         long plateau before it learns would not start to learn. With more
-        target values, or fewer distinct sequences than folds,
+        target values, fewer distinct sequences than folds, or a fold whose
+        held-out part is too small to score (R^2 of one target value),
         ``ALPHA_WITH_ENOUGH_DATA``.
         """
         if self.alpha != "auto":
@@ -792,7 +797,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         # So few target values fit in this process, and so do their sequences.
         X, y = _dask.to_numpy(X), _dask.to_numpy(y)
         folds = self._folds(X, y, fit_weight)
-        if folds is None:
+        if folds is None or any(self._unscorable(y, held) for _, held in folds):
             return ALPHA_WITH_ENOUGH_DATA, False
         scores = [
             self._path_scores(layout, X, y, lengths, weights, leaks, starts[0])
@@ -1014,11 +1019,26 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f"{len(rows)} distinct samples of positive weight for early "
                 f"stopping: {error}"
             ) from error
-        return _split_by_groups(sample_weight, groups, held_out)
+        fit_weight, validation_weight = _split_by_groups(
+            sample_weight, groups, held_out
+        )
+        unscorable = self._unscorable(y, validation_weight)
+        if unscorable:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out "
+                f"{len(held_out)} of the {len(rows)} distinct samples of positive "
+                f"weight for early stopping, too few to score: {unscorable} "
+                "Raise validation_fraction or turn early_stopping off."
+            )
+        return fit_weight, validation_weight
 
     def _stratification_labels(self, y):
         """Labels to stratify the early-stopping split by; None for none."""
         return None
+
+    def _unscorable(self, y, validation_weight):
+        """Why the held-out samples (positive weight) cannot be scored, or ""."""
+        return ""
 
     def _validation_score(self, layout, X, y, lengths, validation_weight, leaks):
         """The score of a parameter vector on the held-out rows (positive weight)."""
@@ -1115,7 +1135,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             "maxcor": self._lbfgs_history,
         }
 
-    def _warn_about_stop(self, run):
+    def _warn_about_stop(self, run, trivial_loss):
         # stacklevel 6 points at the caller of fit: warn <- this <-
         # _fit_new_state <- _fit <- fit <- scikit-learn's _fit_context
         # wrapper <- caller.
@@ -1142,6 +1162,31 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
                 stacklevel=6,
             )
+        elif run.status == LINE_SEARCH_FAILED and self._was_falling(run, trivial_loss):
+            warnings.warn(
+                f"L-BFGS stopped after {run.n_iter} iterations, its line search "
+                "finding no step that lowers the loss (SciPy: "
+                f"{run.message.strip(': ')}), while the iterations before still "
+                "lowered it at the pace min_improvement counts as progress: the "
+                "fit may be far from a minimum. A common cause is a loss of large "
+                "magnitude, from targets or features of large magnitude: scale "
+                "them (features with "
+                "sklearn_bptt.preprocessing.SequenceStandardScaler, a regressor's "
+                "targets with sklearn.compose.TransformedTargetRegressor).",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+
+    def _was_falling(self, run, trivial_loss):
+        """Whether its last iterations lowered the loss at the plateau rule's pace.
+
+        A line search also fails where the loss has stalled at rounding
+        level, a converged fit (often in float32) that the plateau rule's
+        window had not yet caught: no warning for that one.
+        """
+        recent = run.loss_curve[-(RECENT_ITERATIONS + 1) :]
+        pace = self.min_improvement * trivial_loss / self.n_iter_no_change
+        return len(recent) < 2 or recent[0] - recent[-1] >= pace * (len(recent) - 1)
 
     def _starting_points(self, layout, warm, time_constants):
         """Flat parameter vectors to start L-BFGS from."""

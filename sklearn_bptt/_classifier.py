@@ -370,6 +370,11 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
                     f"class_weight has keys {unknown} that are not classes of y; "
                     f"the classes are {sorted(classes)}."
                 )
+            negative = {k: w for k, w in self.class_weight.items() if not w >= 0}
+            if negative:
+                raise ValueError(
+                    f"class_weight must be non-negative (and not NaN); got {negative}."
+                )
         sample_weight = _check_sample_weight(sample_weight, y)
         return sample_weight * compute_sample_weight(self.class_weight, y)
 

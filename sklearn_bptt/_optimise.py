@@ -45,9 +45,11 @@ class Run:
         return self.stopped or self.message
 
 
-# SciPy's L-BFGS-B status when it stopped at maxiter or maxfun, and SciPy's
-# status when a callback stopped it.
+# SciPy's L-BFGS-B status when it stopped at maxiter or maxfun, when its line
+# search found no step that lowers the loss, and SciPy's status when a
+# callback stopped it.
 BUDGET_SPENT = 1
+LINE_SEARCH_FAILED = 2
 STOPPED_BY_CALLBACK = 99
 
 

@@ -1239,6 +1239,8 @@ def to_long_table(
         kept = values.reshape(len(values), -1)
         table = {id_column: ids}
     names = _value_columns(value_columns, kept.shape[1])
+    key_columns = [id_column, time_column] if per_step else [id_column]
+    _check_distinct_columns([*key_columns, *names])
     table.update(zip(names, kept.T, strict=True))
     if not as_frame:
         return table
@@ -1250,6 +1252,17 @@ def to_long_table(
             "pass as_frame=False for a dict of arrays."
         ) from error
     return pd.DataFrame(table)
+
+
+def _check_distinct_columns(columns):
+    """A column named twice would keep only the last of its values."""
+    repeated = sorted({str(c) for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise ValueError(
+            f"Column names must be distinct; {repeated} is given more than once "
+            f"among the columns {[str(c) for c in columns]} (id_column, "
+            "time_column with per_step=True, then value_columns)."
+        )
 
 
 def _real_steps(values):

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import UndefinedMetricWarning
 
 from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor, _base
 from sklearn_bptt._base import ALPHA_PATH, ALPHA_WITH_ENOUGH_DATA, BaseBPTT
@@ -109,6 +110,18 @@ def test_too_few_sequences_for_three_folds_keep_the_fixed_value(cross_validation
     model = BPTTRegressor(**SMALL).fit(X[:2], exact[:2])
     assert model.alpha_ == ALPHA_WITH_ENOUGH_DATA
     assert not cross_validations
+
+
+def test_a_fold_too_small_to_score_keeps_the_fixed_value(cross_validations):
+    # 5 sequences in three folds: one fold holds out a single target value,
+    # whose R^2 is undefined; 6 give every fold two.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndefinedMetricWarning)
+        model = BPTTRegressor(**SMALL).fit(X[:5], exact[:5])
+    assert model.alpha_ == ALPHA_WITH_ENOUGH_DATA
+    assert not cross_validations
+    BPTTRegressor(**SMALL).fit(X[:6], exact[:6])
+    assert len(cross_validations) == 3
 
 
 def test_a_chosen_constant_net_says_why_as_a_user_warning():

@@ -287,6 +287,14 @@ def test_class_weight_with_unknown_label_is_an_error():
         model.fit(X, y)
 
 
+@pytest.mark.parametrize("weight", [-1.0, np.nan])
+def test_a_negative_class_weight_is_named_as_such(weight):
+    X, y = imbalanced_task()
+    model = BPTTAttractorClassifier(class_weight={"rare": weight})
+    with pytest.raises(ValueError, match=r"class_weight must be non-negative"):
+        model.fit(X, y)
+
+
 def test_class_weight_must_be_dict_balanced_or_none():
     X, y = imbalanced_task()
     with pytest.raises(ValueError, match="class_weight"):

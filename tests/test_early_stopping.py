@@ -205,6 +205,24 @@ def test_a_split_that_cannot_be_made_names_validation_fraction():
         BPTTAttractorClassifier(early_stopping=True).fit(X[:6], few)
 
 
+def test_one_held_out_target_value_is_too_few_for_r2():
+    # 0.1 of 8 sequences holds one out, whose R^2 is undefined (NaN).
+    with pytest.raises(ValueError, match=r"too few to score: R\^2 needs two"):
+        BPTTRegressor(early_stopping=True).fit(X[:8], y_sum[:8])
+    # Two held out can be scored; so can one sequence with targets at two steps.
+    model = fit(
+        BPTTRegressor(n_hidden=3, max_iter=5, early_stopping=True, n_iter_no_change=2),
+        X[:20],
+        y_sum[:20],
+    )
+    assert np.isfinite(model.best_validation_score_)
+    steps = np.cumsum(X[:8], axis=1)
+    model = BPTTRegressor(
+        n_hidden=3, max_iter=5, output="sequence", early_stopping=True
+    )
+    assert np.isfinite(fit(model, X[:8], steps).best_validation_score_)
+
+
 def test_without_early_stopping_there_are_no_validation_scores():
     model = fit(BPTTRegressor(n_hidden=3, max_iter=3, early_stopping=False), X, y_sum)
     assert model.validation_scores_ is None

@@ -299,6 +299,19 @@ def test_table_must_be_a_mapping():
         ),
         (np.zeros(2), {"per_step": True}, "must have shape"),
         (np.array([["a"], ["b"]]), {"per_step": True}, "must be numbers"),
+        # A column named twice would keep only its last values.
+        (np.zeros(2), {"value_columns": "id"}, r"\['id'\] is given more than once"),
+        (np.zeros((2, 2)), {"value_columns": ["p", "p"]}, r"\['p'\] is given more"),
+        (
+            np.zeros((2, 2)),
+            {"per_step": True, "value_columns": "time"},
+            r"\['time'\] is given more",
+        ),
+        (
+            np.zeros((2, 2)),
+            {"per_step": True, "id_column": "x", "time_column": "x"},
+            r"\['x'\] is given more",
+        ),
     ],
 )
 def test_to_long_table_errors(values, kwargs, message):

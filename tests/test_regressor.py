@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_bptt import BPTTRegressor
@@ -207,6 +208,54 @@ def test_convergence_warning_and_verbose(capsys):
     assert capsys.readouterr().out.count("Iteration") == 3
     with pytest.warns(ConvergenceWarning, match="max_fun"):
         BPTTRegressor(n_hidden=4, max_fun=3, random_state=0).fit(X, y)
+
+
+def test_a_failed_line_search_warns(monkeypatch):
+    # SciPy's L-BFGS-B ends with status 2 when its line search finds no
+    # lower loss; as scikit-learn's estimators do, the fit says so.
+    rng = np.random.RandomState(11)
+    X, y = running_sum_task(50, 5, rng)
+    minimize = scipy.optimize.minimize
+
+    def line_search_fails(*args, **kwargs):
+        result = minimize(*args, **kwargs)
+        result.status, result.message = 2, "ABNORMAL: "
+        return result
+
+    monkeypatch.setattr(scipy.optimize, "minimize", line_search_fails)
+    model = BPTTRegressor(n_hidden=4, max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"line search .* \(SciPy: ABNORMAL\)"):
+        model.fit(X, y)
+    assert model.stop_reason_ == "ABNORMAL: "
+
+
+def test_a_line_search_that_fails_at_rounding_level_does_not_warn(monkeypatch):
+    # The same stop on a loss that no longer moves is a converged fit (often
+    # in float32) that the plateau rule's window had not caught yet.
+    rng = np.random.RandomState(11)
+    X, y = running_sum_task(50, 5, rng)
+    minimize = scipy.optimize.minimize
+
+    def stalls_then_fails(fun, x0, *args, **kwargs):
+        result = minimize(fun, x0, *args, **kwargs)
+        for _ in range(12):  # iterations that only round the loss
+            kwargs["callback"](
+                scipy.optimize.OptimizeResult(x=result.x, fun=result.fun)
+            )
+        result.nit += 12
+        result.status, result.message = 2, "ABNORMAL: "
+        return result
+
+    monkeypatch.setattr(scipy.optimize, "minimize", stalls_then_fails)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = BPTTRegressor(n_hidden=4, max_iter=5, random_state=0).fit(X, y)
+    assert model.stop_reason_ == "ABNORMAL: "
+    assert model.loss_curve_[-1] == model.loss_curve_[-11]
+    # With the plateau rule off there is no pace to judge by: it warns.
+    model.set_params(min_improvement=0)
+    with pytest.warns(ConvergenceWarning, match="line search"):
+        model.fit(X, y)
 
 
 def test_warm_start_continues_from_the_fitted_weights():
