@@ -786,9 +786,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         part. The mean score decides; a tie keeps the larger value. Up, not
         down: from a heavily penalised, nearly constant net a task with a
         long plateau before it learns would not start to learn. With more
-        target values, fewer distinct sequences than folds, or a fold whose
-        held-out part is too small to score (R^2 of one target value),
-        ``ALPHA_WITH_ENOUGH_DATA``.
+        target values, fewer distinct sequences than folds (for the
+        classifier, in some class), or a fold whose held-out part is too
+        small to score (R^2 of one target value), ``ALPHA_WITH_ENOUGH_DATA``.
         """
         if self.alpha != "auto":
             return float(self.alpha), False
@@ -796,7 +796,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             return ALPHA_WITH_ENOUGH_DATA, False
         # So few target values fit in this process, and so do their sequences.
         X, y = _dask.to_numpy(X), _dask.to_numpy(y)
-        folds = self._folds(X, y, fit_weight)
+        folds = self._folds(X, y, fit_weight, every_class=True)
         if folds is None or any(self._unscorable(y, held) for _, held in folds):
             return ALPHA_WITH_ENOUGH_DATA, False
         scores = [
@@ -817,28 +817,29 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             n_values = self._make_targets(y, fit_weight).observations
         return n_values < n_free
 
-    def _folds(self, X, y, sample_weight, n_folds=3):
+    def _folds(self, X, y, sample_weight, n_folds=3, every_class=False):
         """``(fit_weight, validation_weight)`` of each fold, as in :meth:`_hold_out`.
 
-        None if there are fewer distinct samples of positive weight than folds.
+        None if there are fewer distinct samples of positive weight than
+        folds; split stratified, also if no class has as many as folds, or,
+        with ``every_class``, if some class has fewer (a fold would train
+        without it).
         """
         groups = sample_groups(X, y, sample_weight)
         rows = groups[0]
         if len(rows) < n_folds:
             return None
         labels = self._stratification_labels(y)
+        if labels is not None:
+            _, members = np.unique(labels[rows], return_counts=True)
+            if (members.min() if every_class else members.max()) < n_folds:
+                return None
         splitter = StratifiedKFold if labels is not None else KFold
         rng = check_random_state(self.random_state)
         folds = splitter(
             n_folds, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max)
         )
-        try:
-            splits = list(folds.split(rows, None if labels is None else labels[rows]))
-        except ValueError as error:
-            raise ValueError(
-                f'alpha="auto" cannot split the {len(rows)} distinct samples of '
-                f"positive weight into {n_folds} folds: {error}"
-            ) from error
+        splits = folds.split(rows, None if labels is None else labels[rows])
         return [
             _split_by_groups(sample_weight, groups, held_out) for _, held_out in splits
         ]
@@ -1302,10 +1303,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             return rule
         # So few target values fit in this process, and so do their sequences.
         X, y = _dask.to_numpy(X), _dask.to_numpy(y)
-        try:
-            folds = self._folds(X, y, sample_weight)
-        except ValueError:  # classes too small to stratify three folds
-            folds = None
+        folds = self._folds(X, y, sample_weight)
         if folds is None:
             return rule
         if min(np.count_nonzero(held) for _, held in folds) >= FRAME_SEARCH_ONE_FOLD:

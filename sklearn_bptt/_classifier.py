@@ -168,8 +168,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         sequences (each fold fits up that path, every fit going on from the
         one before, for at most ``init_max_iter`` iterations if set), then
         all the sequences are fitted with it: five to ten fits' time with
-        the default ``init_max_iter=None``. With more labels ``"auto"`` is
-        1e-2. The value used is ``alpha_``.
+        the default ``init_max_iter=None``. With more labels, or a class
+        with fewer than three distinct sequences, ``"auto"`` is 1e-2. The
+        value used is ``alpha_``.
 
     class_weight : dict, "balanced" or None, default=None
         Weight of every class, ``{class_label: weight}``; classes not in the

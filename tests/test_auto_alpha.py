@@ -124,6 +124,22 @@ def test_a_fold_too_small_to_score_keeps_the_fixed_value(cross_validations):
     assert len(cross_validations) == 3
 
 
+@pytest.mark.parametrize("n_rare", [1, 2])
+def test_a_class_too_small_for_three_folds_keeps_the_fixed_value(
+    cross_validations, n_rare
+):
+    # Stratified, a fold would train without the rare class (or there is no
+    # split at all); as with too few sequences, no cross-validation.
+    labels = np.where(exact[:40] > 0, "up", "down")
+    labels[:n_rare] = "rare"
+    model = BPTTAttractorClassifier(alpha="auto", **SMALL).fit(X[:40], labels)
+    assert model.alpha_ == ALPHA_WITH_ENOUGH_DATA
+    assert not cross_validations
+    labels[:3] = "rare"
+    BPTTAttractorClassifier(alpha="auto", **SMALL).fit(X[:40], labels)
+    assert len(cross_validations) == 3
+
+
 def test_a_chosen_constant_net_says_why_as_a_user_warning():
     # Not a ConvergenceWarning: the fit did what the held-out data asked.
     with warnings.catch_warnings(record=True) as caught:

@@ -212,6 +212,17 @@ def test_no_search(scored, params):
     assert calls == []
 
 
+def test_classes_too_small_to_stratify_are_not_searched_but_one_rare_class_is(scored):
+    calls, _ = scored
+    X, y = sign_task()
+    y[:4] = ["up", "up", "down", "down"]
+    BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X[:4], y[:4])
+    assert calls == []  # no class has a member for each of three folds
+    y[0] = "rare"  # the other classes still stratify; the folds may lack it
+    BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert calls[:6] == [12, 12, 12, 1, 1, 1]
+
+
 def test_a_2d_X_is_not_searched(scored):
     calls, _ = scored
     X, y = sign_task()
