@@ -40,13 +40,13 @@ from ._engine import (
 from ._functions import ACTIVATIONS
 from ._optimise import (
     BUDGET_SPENT,
-    LINE_SEARCH_FAILED,
     FirstToStop,
     LossPlateau,
     Progress,
     ValidationMonitor,
     joined,
     minimise,
+    stalled,
 )
 from ._validation import (
     Count,
@@ -822,23 +822,22 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         None if there are fewer distinct samples of positive weight than
         folds; split stratified, also if no class has as many as folds, or,
-        with ``every_class``, if some class has fewer (a fold would train
-        without it).
+        with ``every_class``, if some class has fewer (some fold would hold
+        out none of it).
         """
         groups = sample_groups(X, y, sample_weight)
         rows = groups[0]
         if len(rows) < n_folds:
             return None
+        rng = check_random_state(self.random_state)
+        seed = rng.randint(np.iinfo(np.int32).max)
         labels = self._stratification_labels(y)
         if labels is not None:
             _, members = np.unique(labels[rows], return_counts=True)
             if (members.min() if every_class else members.max()) < n_folds:
                 return None
         splitter = StratifiedKFold if labels is not None else KFold
-        rng = check_random_state(self.random_state)
-        folds = splitter(
-            n_folds, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max)
-        )
+        folds = splitter(n_folds, shuffle=True, random_state=seed)
         splits = folds.split(rows, None if labels is None else labels[rows])
         return [
             _split_by_groups(sample_weight, groups, held_out) for _, held_out in splits
@@ -1163,17 +1162,22 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
                 stacklevel=6,
             )
-        elif run.status == LINE_SEARCH_FAILED and self._was_falling(run, trivial_loss):
+        elif stalled(run) and self._was_falling(run, trivial_loss):
+            before = (
+                ", though the iterations before still lowered it at the pace "
+                "min_improvement counts as progress"
+                if run.n_iter > 1
+                else ""
+            )
             warnings.warn(
-                f"L-BFGS stopped after {run.n_iter} iterations, its line search "
-                "finding no step that lowers the loss (SciPy: "
-                f"{run.message.strip(': ')}), while the iterations before still "
-                "lowered it at the pace min_improvement counts as progress: the "
-                "fit may be far from a minimum. A common cause is a loss of large "
-                "magnitude, from targets or features of large magnitude: scale "
-                "them (features with "
+                f"L-BFGS stopped after {run.n_iter} iterations, finding no step "
+                f"that lowers the loss (SciPy: {run.message.strip(': ')}){before}: "
+                "the fit may be far from a minimum. A common cause is a loss of "
+                "large magnitude, from targets or features of large magnitude: "
+                "scale them (features with "
                 "sklearn_bptt.preprocessing.SequenceStandardScaler, a regressor's "
-                "targets with sklearn.compose.TransformedTargetRegressor).",
+                "targets with sklearn.compose.TransformedTargetRegressor). "
+                "Another is float32 rounding: float64 X is finished in float64.",
                 ConvergenceWarning,
                 stacklevel=6,
             )
@@ -1181,7 +1185,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
     def _was_falling(self, run, trivial_loss):
         """Whether its last iterations lowered the loss at the plateau rule's pace.
 
-        A line search also fails where the loss has stalled at rounding
+        L-BFGS also stalls where the loss has stopped moving at rounding
         level, a converged fit (often in float32) that the plateau rule's
         window had not yet caught: no warning for that one.
         """

@@ -53,6 +53,17 @@ LINE_SEARCH_FAILED = 2
 STOPPED_BY_CALLBACK = 99
 
 
+def stalled(run):
+    """Whether L-BFGS ended because no step lowered the loss.
+
+    Its line search failed, or (SciPy's ``ftol`` test, which the estimators
+    set to 0) an iteration did not lower the loss at all: in float32 the
+    second is how the first often shows.
+    """
+    no_decrease = run.status == 0 and "REDUCTION" in run.message
+    return run.status == LINE_SEARCH_FAILED or no_decrease
+
+
 class ValidationMonitor:
     """Scores every iterate on held-out sequences, keeps the best, says when to stop.
 

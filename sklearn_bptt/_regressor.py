@@ -109,8 +109,9 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         (each fold fits up that path, every fit going on from the one
         before for at most ``init_max_iter`` iterations), then all the
         sequences are fitted with it: two to five fits' time on small real
-        sets. With more target values, or too few sequences for every fold
-        to hold out two target values, ``"auto"`` is 1e-2. The value
+        sets. With more target values, or a fold that would hold out fewer
+        than the two sequences (or, with ``output="sequence"``, target
+        values) R^2 needs, ``"auto"`` is 1e-2. The value
         used is ``alpha_``. With the defaults, 10 units, one feature and
         one output, that is fewer than 141 sequences.
 
@@ -359,15 +360,14 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
 
     def _unscorable(self, y, validation_weight):
         held_out = y[validation_weight > 0]
-        # R^2 over the final step's targets is per output, over one value a
-        # sequence; over every step's targets it pools them.
-        n_values = (
-            len(held_out)
-            if held_out.ndim == 2
-            else np.count_nonzero(~np.isnan(held_out))
-        )
-        if n_values < 2:
-            return f"R^2 needs two held-out target values, and there are {n_values}."
+        if held_out.ndim == 2:  # the final step's targets: R^2 per output
+            n_sequences = len(held_out)
+            if n_sequences < 2:
+                return f"R^2 needs two held-out sequences, and there is {n_sequences}."
+        else:  # every step's targets, pooled
+            n_values = np.count_nonzero(~np.isnan(held_out))
+            if n_values < 2:
+                return f"R^2 needs two held-out target values, and there is {n_values}."
         return ""
 
     def _validation_read_out(self):

@@ -128,8 +128,9 @@ def test_a_fold_too_small_to_score_keeps_the_fixed_value(cross_validations):
 def test_a_class_too_small_for_three_folds_keeps_the_fixed_value(
     cross_validations, n_rare
 ):
-    # Stratified, a fold would train without the rare class (or there is no
-    # split at all); as with too few sequences, no cross-validation.
+    # Stratified, some fold would hold out none of the rare class, and with
+    # one member one fold would train without it; as with too few
+    # sequences, no cross-validation.
     labels = np.where(exact[:40] > 0, "up", "down")
     labels[:n_rare] = "rare"
     model = BPTTAttractorClassifier(alpha="auto", **SMALL).fit(X[:40], labels)
