@@ -81,7 +81,8 @@ def _group_end_points(end_points, radius):
         else:
             groups[i] = len(centres)
             centres.append(point)
-    return np.array(centres).reshape(-1, end_points.shape[1]), groups
+    centres = np.array(centres, dtype=end_points.dtype)  # also when there are none
+    return centres.reshape(-1, end_points.shape[1]), groups
 
 
 @fill_shared_docs
@@ -135,7 +136,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         24 on five; see the learning page). The search is skipped with
         settle steps or a target window of several steps (trained over
         several steps of the net) and for a warm start, which keeps the
-        fitted frames. Time constants, ``n_settle_steps`` and
+        fitted frames (a number that gives other frames is an error there).
+        Time constants, ``n_settle_steps`` and
         ``n_target_steps`` count frames. The value used is ``frame_length_``.
 
     {time_constant_parameter}
@@ -440,6 +442,14 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
                 )
         else:
             frame_length = min(self.frame_length, longest)
+        if warm and frame_length != self.frame_length_:
+            raise ValueError(
+                f"warm_start needs the fitted frame_length_={self.frame_length_}, "
+                f"which its input weights read, but this fit has frames of "
+                f"{frame_length} steps (frame_length={self.frame_length!r}, the "
+                f"longest sequence {longest} steps); set frame_length="
+                f"{self.frame_length_} or warm_start=False."
+            )
         self.frame_length_ = frame_length
         return frame_length
 

@@ -37,6 +37,7 @@ from ._validation import (
     SHAPES_HELP,
     as_three_dimensional,
     check_every_output_has_a_target,
+    check_targets_where_predicted,
     check_targets_within_sequences,
     merge_samples,
     sample_digests,
@@ -676,8 +677,10 @@ def trivial_squared_error(Y, sample_weight):
     return 0.5 * fsum(parts[:, 0]) / fsum(parts[:, 1])
 
 
-def _block_r2_sums(y, y_pred, sample_weight, mean):
+def _block_r2_sums(y, y_pred, sample_weight, mean, first_sample=0):
     """Sums of one block for the pooled, weighted R^2 of per-step targets."""
+    if y_pred is not None:
+        check_targets_where_predicted(y, y_pred, first_sample)
     targeted = ~np.isnan(y)
     weights = np.broadcast_to(
         np.reshape(sample_weight, (-1,) + (1,) * (y.ndim - 1)), y.shape
@@ -722,7 +725,7 @@ def pooled_r2(y, y_pred, sample_weight):
     predictions = y_pred.to_delayed().ravel()
     second = dask.compute(
         *(
-            sums(block, prediction, sample_weight[start:stop], mean)
+            sums(block, prediction, sample_weight[start:stop], mean, start)
             for (block, (start, stop)), prediction in zip(
                 blocks, predictions, strict=True
             )

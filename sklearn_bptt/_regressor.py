@@ -17,6 +17,7 @@ from ._engine import FinalWindowTargets, SequenceTargets, exact_sum
 from ._validation import (
     as_numeric_array,
     check_every_output_has_a_target,
+    check_targets_where_predicted,
     check_targets_within_sequences,
 )
 
@@ -452,6 +453,7 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             )
         if _dask.is_dask_array(y_pred):
             return _dask.pooled_r2(y, y_pred, sample_weight)
+        check_targets_where_predicted(y, y_pred)
         targeted = ~np.isnan(y)
         weights = None
         if sample_weight is not None:

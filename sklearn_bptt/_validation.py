@@ -367,9 +367,21 @@ def check_targets_within_sequences(Y, lengths, first_sample=0):
         larger array.
     """
     padded = np.arange(Y.shape[1]) >= lengths[:, None]
-    beyond_end = padded[:, :, None] & ~np.isnan(Y)
+    _raise_for_targets_on_padding(padded[:, :, None] & ~np.isnan(Y), first_sample)
+
+
+def check_targets_where_predicted(y, y_pred, first_sample=0):
+    """:func:`check_targets_within_sequences` for scoring, from the predictions.
+
+    Per-step predictions are NaN exactly past the end of each sequence, so a
+    target where the prediction is NaN is a target on padding.
+    """
+    _raise_for_targets_on_padding(~np.isnan(y) & np.isnan(y_pred), first_sample)
+
+
+def _raise_for_targets_on_padding(beyond_end, first_sample):
     if beyond_end.any():
-        sample, step, _ = np.argwhere(beyond_end)[0]
+        sample, step = np.argwhere(beyond_end)[0][:2]
         raise ValueError(
             f"y has a target at sample {first_sample + sample}, step {step}, where "
             "X is padding; set y to NaN past the end of each sequence."

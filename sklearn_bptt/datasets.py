@@ -4,6 +4,9 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 
+# Hochreiter and Schmidhuber's first mark is one of the first 10 steps.
+FIRST_MARK_WITHIN = 10
+
 
 def make_adding_problem(
     n_samples=1000, n_timesteps=50, *, variant="hochreiter1997", random_state=None
@@ -29,7 +32,8 @@ def make_adding_problem(
       sequence counts as processed correctly if the absolute error is below
       0.04.
 
-    So the first marked value must be held for at least ``T / 2`` steps.
+    So from ``T = 20`` on, the first marked value must be held for at least
+    ``T / 2`` steps.
 
     ``variant="le2015"`` is the easier form of Le, Jaitly and Hinton (2015),
     used by many later papers: values uniform in [0, 1), every sequence
@@ -42,7 +46,8 @@ def make_adding_problem(
         Number of sequences.
     n_timesteps : int, default=50
         ``T``: the minimum sequence length (``"hochreiter1997"``, at least
-        4) or the length of every sequence (``"le2015"``, at least 2).
+        10, as the first mark is one of the first 10 steps) or the length of
+        every sequence (``"le2015"``, at least 2).
     variant : {"hochreiter1997", "le2015"}, default="hochreiter1997"
         Which definition to follow (see above).
     random_state : int, RandomState instance or None, default=None
@@ -92,16 +97,17 @@ def make_adding_problem(
 
 
 def _adding_hochreiter1997(n_samples, n_timesteps, rng):
-    if n_timesteps < 4:
+    if n_timesteps < FIRST_MARK_WITHIN:
         raise ValueError(
-            f"n_timesteps must be at least 4 for variant='hochreiter1997', got "
-            f"{n_timesteps}."
+            f"n_timesteps must be at least {FIRST_MARK_WITHIN} for "
+            f"variant='hochreiter1997' (the first mark is one of the first "
+            f"{FIRST_MARK_WITHIN} steps), got {n_timesteps}."
         )
     n_steps = n_timesteps + n_timesteps // 10
     lengths = rng.randint(n_timesteps, n_steps + 1, size=n_samples)
     values = rng.uniform(-1, 1, size=(n_samples, n_steps))
     rows = np.arange(n_samples)
-    first = rng.randint(0, 10, size=n_samples)
+    first = rng.randint(0, FIRST_MARK_WITHIN, size=n_samples)
     # One of the first T/2 - 1 steps other than the first mark.
     second = rng.randint(0, n_timesteps // 2 - 1, size=n_samples)
     second += second >= first

@@ -42,14 +42,14 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
 )
 
-from ._validation import check_sequences
+from ._validation import Count, check_sequences
 from .preprocessing import _check_positive_int, _same_ndim
 
 __all__ = ["RelativeToLastValue", "forecast_recursive"]
@@ -143,7 +143,7 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "regressor": [HasMethods(["fit", "predict"])],
-        "feature": [Interval(Integral, None, None, closed="neither")],
+        "feature": [Count(Integral, None, None, closed="neither")],
         "relative_inputs": ["boolean"],
     }
 

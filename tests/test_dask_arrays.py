@@ -245,6 +245,12 @@ def test_per_step_targets_fit_equals_numpy(client, small_chunks):
     assert dask_fit.score(X_dask, Y_dask, sample_weight=weights) == pytest.approx(
         numpy_fit.score(X, Y, sample_weight=weights), rel=1e-12
     )
+    # A target on padding is an error, as with NumPy arrays, not a NaN score.
+    padded = np.argwhere(np.isnan(X[:, :, 0]))[-1]
+    Y[tuple(padded)] = 1.0
+    message = f"target at sample {padded[0]}, step {padded[1]}, where X is padding"
+    with pytest.raises(ValueError, match=message):
+        dask_fit.score(X_dask, da.from_array(Y, chunks=(20, 4)))
 
 
 def capture_objectives(monkeypatch):

@@ -209,8 +209,9 @@ def test_errors():
         RelativeToLastValue(flat_ridge(), feature=1).fit(X, y)
     with pytest.raises(InvalidParameterError, match="regressor"):
         RelativeToLastValue(SequenceStandardScaler()).fit(X, y)
-    with pytest.raises(InvalidParameterError, match="feature"):
-        RelativeToLastValue(flat_ridge(), feature=1.0).fit(X, y)
+    for feature in (1.0, True):  # True is an int to Python, not a feature
+        with pytest.raises(InvalidParameterError, match="feature"):
+            RelativeToLastValue(flat_ridge(), feature=feature).fit(X, y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         model.fit(X, y[:-1])
     X_gap = X.copy()

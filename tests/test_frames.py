@@ -117,6 +117,21 @@ def test_a_warm_start_keeps_the_fitted_frames():
     assert model.input_weights_.shape == (3, 2)
 
 
+def test_a_warm_start_with_other_frames_is_an_error():
+    X, y = sign_task()
+    model = BPTTAttractorClassifier(
+        n_hidden=2, max_iter=2, frame_length=1, warm_start=True, random_state=0
+    ).fit(X, y)
+    weights = model.input_weights_.copy()
+    with pytest.raises(ValueError, match="fitted frame_length_=1.*frames of 2 steps"):
+        model.set_params(frame_length=2).fit(X, y)
+    assert model.frame_length_ == 1
+    np.testing.assert_array_equal(model.input_weights_, weights)
+    # One-step sequences cut every frame to one step: the fitted frames again.
+    model.fit(X[:, :1], y)
+    assert model.frame_length_ == 1
+
+
 @pytest.mark.parametrize("frame_length", [0, -2, 1.5, "all"])
 def test_bad_frame_length(frame_length):
     X, y = sign_task()

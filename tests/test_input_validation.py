@@ -321,6 +321,18 @@ def test_sequence_targets_at_padding_are_an_error():
         small(BPTTRegressor, output="sequence").fit(X_padded, Y)
 
 
+def test_scoring_a_target_at_padding_is_an_error():
+    X_padded = with_nan(X, (1, slice(2, None)))
+    Y = np.ones((10, 4))
+    Y[1, 2:] = np.nan
+    model = small(BPTTRegressor, output="sequence").fit(X_padded, Y)
+    Y[1, 3] = 1.0
+    with pytest.raises(
+        ValueError, match="target at sample 1, step 3, where X is padding"
+    ):
+        model.score(X_padded, Y)
+
+
 def test_all_targets_missing():
     with pytest.raises(ValueError, match="y has no target: every entry is NaN"):
         small(BPTTRegressor, output="sequence").fit(X, np.full((10, 4), np.nan))
