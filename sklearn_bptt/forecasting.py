@@ -284,13 +284,24 @@ def forecast_recursive(model, X, n_steps):
     """
     _check_positive_int("n_steps", n_steps)
     windows = check_array(
-        X, allow_nd=True, dtype=[np.float64, np.float32], input_name="X"
+        X,
+        allow_nd=True,
+        dtype=[np.float64, np.float32],
+        ensure_all_finite="allow-nan",
+        input_name="X",
     )
     if windows.ndim != 3:
         raise ValueError(
             "X must be a 3D array of windows (n_samples, window, n_features); "
             f"got shape {windows.shape}. One window w of shape (window, "
             "n_features) is w[np.newaxis]."
+        )
+    if np.isnan(windows).any():
+        first = np.argwhere(np.isnan(windows))[0]
+        raise ValueError(
+            f"X has a NaN at window {first[0]}, step {first[1]}: a recursive "
+            "forecast appends each forecast after the last step, so every "
+            "window must be complete, with no padding or missing value."
         )
     n_samples, _, n_features = windows.shape
     forecasts = []

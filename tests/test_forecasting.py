@@ -284,5 +284,8 @@ def test_recursive_errors():
         forecast_recursive(two_horizons, X, n_steps=2)
     X_padded = X.copy()
     X_padded[0, 2] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="NaN at window 0, step 2.*no padding"):
+        forecast_recursive(two_horizons, X_padded, n_steps=2)
+    X_padded[0, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
         forecast_recursive(two_horizons, X_padded, n_steps=2)
