@@ -288,7 +288,7 @@ PARAMETER_NAMES = (
 
 # A fit whose loss is within this share of a constant prediction's warns.
 TRIVIAL_MARGIN = 0.01
-# Iterations before a failed line search that tell a run still making
+# Iterations before L-BFGS finds no lower loss that tell a run still making
 # progress from one stalled at rounding level.
 RECENT_ITERATIONS = 10
 
