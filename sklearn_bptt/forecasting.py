@@ -40,7 +40,13 @@ array([15.  , 15.05])
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.base import (
+    BaseEstimator,
+    RegressorMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import (
@@ -283,6 +289,13 @@ def forecast_recursive(model, X, n_steps):
     array([[20., 21., 22., 23.]])
     """
     _check_positive_int("n_steps", n_steps)
+    # Plain objects with a predict method are models too; they have no tags.
+    if hasattr(model, "__sklearn_tags__") and is_classifier(model):
+        raise ValueError(
+            f"forecast_recursive needs a regressor; {type(model).__name__} is a "
+            "classifier, whose class labels are no values to feed back as the "
+            "series' next step."
+        )
     windows = check_array(
         X,
         allow_nd=True,

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -282,6 +282,12 @@ def test_recursive_errors():
         forecast_recursive(two_horizons, X[0], n_steps=2)
     with pytest.raises(ValueError, match=r"returned shape \(16, 2\)"):
         forecast_recursive(two_horizons, X, n_steps=2)
+    labels = (y[:, 0] > 10).astype(int)
+    classifier = make_pipeline(
+        FunctionTransformer(lambda X: X.reshape(len(X), -1)), LogisticRegression()
+    ).fit(X, labels)
+    with pytest.raises(ValueError, match="needs a regressor; Pipeline is a classifier"):
+        forecast_recursive(classifier, X, n_steps=2)
     X_padded = X.copy()
     X_padded[0, 2] = np.nan
     with pytest.raises(ValueError, match="NaN at window 0, step 2.*no padding"):
