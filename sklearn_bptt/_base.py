@@ -1189,9 +1189,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         level, a converged fit (often in float32) that the plateau rule's
         window had not yet caught: no warning for that one.
         """
-        recent = run.loss_curve[-(RECENT_ITERATIONS + 1) :]
-        pace = self.min_improvement * trivial_loss / self.n_iter_no_change
-        return len(recent) < 2 or recent[0] - recent[-1] >= pace * (len(recent) - 1)
+        rule = LossPlateau(self.min_improvement, self.n_iter_no_change, trivial_loss)
+        return rule.was_falling(run.loss_curve, RECENT_ITERATIONS)
 
     def _starting_points(self, layout, warm, time_constants):
         """Flat parameter vectors to start L-BFGS from."""

@@ -148,6 +148,16 @@ class LossPlateau:
         fall = self.losses[-1 - self.n_iter_no_change] - self.losses[-1]
         return fall < self.threshold
 
+    def was_falling(self, losses, n_iter):
+        """Whether the last ``n_iter`` of ``losses`` fell at the rule's pace.
+
+        The pace is ``threshold`` per ``n_iter_no_change`` iterations; fewer
+        than two losses give nothing to judge by, and count as falling.
+        """
+        recent = losses[-(n_iter + 1) :]
+        pace = self.threshold / self.n_iter_no_change
+        return len(recent) < 2 or recent[0] - recent[-1] >= pace * (len(recent) - 1)
+
     def stop_message(self):
         return (
             f"CONVERGENCE: LOSS FELL BY LESS THAN {self.min_improvement:g} "
