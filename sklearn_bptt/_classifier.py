@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
 from . import _dask
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, exact_sum
-from ._functions import log_softmax, softmax
+from ._functions import log_softmax, smoothed_labels, softmax
 from ._validation import Count, check_no_missing_labels
 
 
@@ -182,6 +182,18 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         The class weights multiply ``sample_weight``, so ``class_weight``
         gives the same model as the equivalent ``sample_weight``.
 
+    label_smoothing : float in [0, 1), default=0.0
+        Trains on targets moved this share of the way from the one-hot
+        class to the uniform distribution over the classes (as PyTorch's
+        ``CrossEntropyLoss`` does): the true class gets ``1 - label_smoothing
+        + label_smoothing / n_classes``. The cross-entropy then has its
+        minimum at finite class scores, so the fit stops making the training
+        sequences' scores ever more confident. On few real series it
+        generalised better (0.1: PickupGestureWiimoteZ 0.853 against 0.793,
+        Cylinder-Bell-Funnel 0.979 against 0.959 over ten seeds), though
+        such fits more often use all ``max_iter`` iterations; see the
+        learning page. The predicted probabilities are then less extreme.
+
     max_iter : int, default=500
         Maximum number of L-BFGS iterations.
 
@@ -250,6 +262,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         **BaseBPTT._parameter_constraints,
         "frame_length": [Count(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     _loss = "cross_entropy"
@@ -283,6 +296,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         recurrent_mask=None,
         alpha=1e-2,
         class_weight=None,
+        label_smoothing=0.0,
         max_iter=500,
         max_fun=15000,
         tol=1e-5,
@@ -330,6 +344,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         )
         self.frame_length = frame_length
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -404,8 +419,10 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         return one_hot[encoder.transform(y)]
 
     def _trivial_loss(self, y, sample_weight):
-        # The entropy of the weighted class frequencies.
-        frequencies = sample_weight @ y.astype(np.float64) / exact_sum(sample_weight)
+        # The entropy of the weighted mean target: the class frequencies, or
+        # with label_smoothing the frequencies smoothed as every target is.
+        y = smoothed_labels(y.astype(np.float64), self.label_smoothing)
+        frequencies = sample_weight @ y / exact_sum(sample_weight)
         frequencies = frequencies[frequencies > 0]
         return -float(frequencies @ np.log(frequencies))
 
@@ -417,7 +434,10 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
 
     def _make_targets(self, y, sample_weight):
         return FinalWindowTargets(
-            y, sample_weight, self.n_target_steps, per_output=False
+            smoothed_labels(y, self.label_smoothing),
+            sample_weight,
+            self.n_target_steps,
+            per_output=False,
         )
 
     def _fit_frame_length(self, X, y, lengths, sample_weight, warm):

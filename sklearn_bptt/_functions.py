@@ -138,7 +138,8 @@ def softmax_cross_entropy(outputs, targets, weights):
     outputs : ndarray of shape (m, n, K)
         Linear outputs (logits) of the network at the target steps.
     targets : ndarray of shape (m, n, K)
-        One-hot class indicators.
+        Class probabilities, every row summing to one: one-hot class
+        indicators, or smoothed ones (see :func:`smoothed_labels`).
     weights : ndarray of shape (m, n, 1)
         Weight of every (step, sample), normalised so that they sum to one.
 
@@ -149,7 +150,7 @@ def softmax_cross_entropy(outputs, targets, weights):
     d_outputs : ndarray of shape (m, n, K)
         Gradient of the loss with respect to ``outputs``. For softmax paired
         with cross-entropy it is simply ``weights * (probabilities - targets)``,
-        because one-hot targets sum to one.
+        because every row of targets sums to one.
     """
     log_proba = outputs - logsumexp(outputs, axis=-1, keepdims=True)
     loss = -float(np.sum(weights * targets * log_proba))
@@ -157,6 +158,20 @@ def softmax_cross_entropy(outputs, targets, weights):
     d_outputs -= targets
     d_outputs *= weights
     return loss, d_outputs
+
+
+def smoothed_labels(one_hot, label_smoothing):
+    """One-hot rows moved ``label_smoothing`` of the way to the uniform row.
+
+    The true class gets ``1 - label_smoothing + label_smoothing / K`` and
+    every other class ``label_smoothing / K``, so that the cross-entropy is
+    smallest at finite logits (Szegedy et al. 2016). Rows still sum to one.
+    """
+    if not label_smoothing:
+        return one_hot
+    n_classes = one_hot.shape[-1]
+    smoothed = (1 - label_smoothing) * one_hot + label_smoothing / n_classes
+    return smoothed.astype(one_hot.dtype, copy=False)
 
 
 LOSS_FUNCTIONS = {

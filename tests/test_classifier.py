@@ -311,3 +311,75 @@ def test_class_weight_must_be_dict_balanced_or_none():
     X, y = imbalanced_task()
     with pytest.raises(ValueError, match="class_weight"):
         BPTTAttractorClassifier(class_weight="auto").fit(X, y)
+
+
+def test_label_smoothing_bounds_the_training_confidence():
+    # Two classes apart by a wide margin: trained on one-hot labels the net
+    # grows its scores until the true class has nearly all the probability;
+    # with label_smoothing=0.2 the loss is smallest where the true class has
+    # 1 - 0.2 + 0.2 / 2 = 0.9, and the fit settles there.
+    rng = np.random.RandomState(0)
+    X, y = sign_of_sum_task(100, rng, n_steps=5)
+    X += np.where(y == "positive", 2.0, -2.0)[:, None, None]
+    params = {"n_hidden": 4, "max_iter": 300, "random_state": 0, "alpha": 1e-4}
+    true_class = (y == "positive").astype(int)
+
+    def true_class_probability(model):
+        proba = quiet_fit(model, X, y).predict_proba(X)
+        return proba[np.arange(len(y)), true_class]
+
+    assert true_class_probability(BPTTAttractorClassifier(**params)).min() > 0.97
+    smoothed = true_class_probability(
+        BPTTAttractorClassifier(label_smoothing=0.2, **params)
+    )
+    np.testing.assert_allclose(smoothed, 0.9, atol=0.02)
+
+
+def test_with_label_smoothing_a_constant_net_has_the_smoothed_entropy():
+    # A penalty so strong that only the biases are free: the net predicts the
+    # mean smoothed target, and its loss is that target's entropy, the
+    # constant prediction's loss, so the fit says it learned nothing.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5, 1))
+    y = np.array([0] * 40 + [1] * 10 + [2] * 10)
+    smoothing = 0.3
+    model = BPTTAttractorClassifier(
+        n_hidden=4,
+        alpha=1e8,
+        label_smoothing=smoothing,
+        learn_initial_state=False,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="learned \\(almost\\) nothing"):
+        model.fit(X, y)
+    mean_target = (1 - smoothing) * np.array([40, 10, 10]) / 60 + smoothing / 3
+    entropy = -np.sum(mean_target * np.log(mean_target))
+    assert model.loss_ == pytest.approx(entropy, rel=1e-3)
+    np.testing.assert_allclose(model.predict_proba(X[:3]), [mean_target] * 3, atol=2e-3)
+
+
+@pytest.mark.parametrize("smoothing", [-0.1, 1.0, 1.5])
+def test_label_smoothing_outside_0_1_is_an_error(smoothing):
+    X, y = imbalanced_task()
+    with pytest.raises(ValueError, match="label_smoothing"):
+        BPTTAttractorClassifier(label_smoothing=smoothing).fit(X, y)
+
+
+def test_label_smoothing_does_not_take_its_floor_for_learning_nothing():
+    # 57 against 3 sequences, told apart perfectly. With label_smoothing=0.5
+    # no net can get below the entropy of (0.75, 0.25), 0.56, far above the
+    # 0.20 entropy of the class frequencies; the constant prediction it must
+    # beat is the smoothed one, whose entropy is 0.68.
+    rng = np.random.RandomState(0)
+    X = rng.normal(scale=0.1, size=(60, 5, 1))
+    y = np.array(["common"] * 57 + ["rare"] * 3)
+    X[y == "rare"] += 2.0
+    model = BPTTAttractorClassifier(
+        n_hidden=4, label_smoothing=0.5, max_iter=200, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert not [w for w in caught if "learned (almost) nothing" in str(w.message)]
+    assert model.score(X, y) == 1.0
+    assert model.loss_ < 0.6

@@ -19,7 +19,7 @@ from sklearn_bptt._engine import (
     plan_chunks,
     pull,
 )
-from sklearn_bptt._functions import ACTIVATIONS
+from sklearn_bptt._functions import ACTIVATIONS, smoothed_labels
 
 N_SAMPLES, N_STEPS, N_FEATURES, N_HIDDEN, N_OUTPUTS = 5, 6, 2, 3, 2
 EPS = 1e-6
@@ -55,6 +55,7 @@ def make_problem(
     fixed_point=0.0,
     settle_leak=None,
     contraction=0.0,
+    label_smoothing=0.0,
 ):
     """A small random problem and a random parameter vector."""
     rng = np.random.RandomState(seed)
@@ -74,6 +75,7 @@ def make_problem(
         make_targets = SequenceTargets(Y, sample_weight)
     elif loss == "cross_entropy":
         y = np.eye(N_OUTPUTS)[rng.randint(N_OUTPUTS, size=N_SAMPLES)]
+        y = smoothed_labels(y, label_smoothing)
         make_targets = FinalWindowTargets(y, sample_weight, window, per_output=False)
     else:
         y = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
@@ -162,6 +164,24 @@ def test_cross_entropy_gradient(
 ):
     objective, theta, free = make_problem(
         activation, target_mode, "cross_entropy", padded, constrained, weighted, leak
+    )
+    assert_gradient_matches(objective, theta, free)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("padded", [False, True], ids=["equal", "padded"])
+@pytest.mark.parametrize("target_mode", ["final", "window", "settle", "settle_window"])
+def test_smoothed_labels_gradient(target_mode, padded, weighted):
+    """Cross-entropy against smoothed labels (label_smoothing), leaky units."""
+    objective, theta, free = make_problem(
+        "tanh",
+        target_mode,
+        "cross_entropy",
+        padded,
+        False,
+        weighted,
+        0.3,
+        label_smoothing=0.2,
     )
     assert_gradient_matches(objective, theta, free)
 
