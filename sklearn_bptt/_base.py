@@ -73,7 +73,8 @@ SHARED_DOCS = {
         the sequence. ``"spread"`` spreads the units' time constants
         geometrically from a fifth of that value to five times it (none below
         1), so that some units follow the input closely while others hold it
-        across the whole sequence. The values used are ``time_constant_``.
+        across the whole sequence. The values used are ``time_constant_``;
+        with ``warm_start``, ``"auto"`` and ``"spread"`` keep the fitted ones.
 
     learn_time_constant : bool, default=False
         Learn every unit's time constant, starting from ``time_constant``:
@@ -702,7 +703,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self._check_target_window(lengths[sample_weight > 0], frame_length)
         # Held-out sequences get weight 0 in the loss, which leaves them out.
         fit_weight, validation_weight = self._hold_out(X, y, sample_weight)
-        time_constants = self._resolve_time_constant(X.shape[1])
+        time_constants = self._resolve_time_constant(X.shape[1], warm)
         layout = ParameterLayout(
             X.shape[2], self.n_hidden, y.shape[-1], self.learn_time_constant
         )
@@ -1263,9 +1264,15 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             self.contraction_penalty,
         )
 
-    def _resolve_time_constant(self, n_timesteps):
-        """Every unit's time constant to fit with (or to start from, if learned)."""
+    def _resolve_time_constant(self, n_timesteps, warm=False):
+        """Every unit's time constant to fit with (or to start from, if learned).
+
+        ``"auto"`` and ``"spread"`` follow the data's length, but a warm
+        start keeps the fitted ones: the weights were fitted to them.
+        """
         value = self.time_constant
+        if isinstance(value, str) and warm:
+            return self.time_constant_.astype(np.float64)
         if isinstance(value, str):
             auto = max(1.0, n_timesteps / self._steps_per_time_constant)
             if value == "auto":

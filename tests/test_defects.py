@@ -344,3 +344,28 @@ def test_predict_log_proba_is_finite_where_a_probability_underflows():
     np.testing.assert_allclose(
         np.exp(log_proba), model.predict_proba(X), rtol=1e-12, atol=0
     )
+
+
+@pytest.mark.parametrize("time_constant", ["auto", "spread"])
+@pytest.mark.parametrize("Estimator", [BPTTRegressor, BPTTAttractorClassifier])
+def test_warm_start_keeps_the_fitted_time_constants(Estimator, time_constant):
+    # "auto" and "spread" follow the sequences' length; the weights of the
+    # first fit were fitted to its time constants, so a warm start on longer
+    # sequences must keep them (as it keeps the frames) rather than slow
+    # every unit down under the fitted weights.
+    target = y if Estimator is BPTTRegressor else labels
+    params = {"n_hidden": 4, "max_iter": 20, "alpha": 1e-2, "random_state": 0}
+    model = quietly(
+        Estimator(time_constant=time_constant, warm_start=True, **params), X, target
+    )
+    fitted = model.time_constant_.copy()
+    longer = np.concatenate([X] * 6, axis=1)
+    quietly(model.set_params(max_iter=1), longer, target)
+    np.testing.assert_array_equal(model.time_constant_, fitted)
+
+
+def test_warm_start_takes_a_new_numeric_time_constant():
+    params = {"n_hidden": 4, "max_iter": 20, "random_state": 0, "warm_start": True}
+    model = quietly(BPTTRegressor(time_constant=2.0, **params), X, y)
+    quietly(model.set_params(time_constant=3.0, max_iter=1), X, y)
+    np.testing.assert_array_equal(model.time_constant_, 3.0)
