@@ -61,6 +61,16 @@ from .preprocessing import _check_positive_int, _same_ndim
 __all__ = ["RelativeToLastValue", "forecast_recursive"]
 
 
+def _predicts_every_step(regressor):
+    """Whether ``regressor`` (or a step of it) is set to ``output="sequence"``."""
+    if not hasattr(regressor, "get_params"):
+        return False
+    return any(
+        (name == "output" or name.endswith("__output")) and value == "sequence"
+        for name, value in regressor.get_params(deep=True).items()
+    )
+
+
 class RelativeToLastValue(RegressorMixin, BaseEstimator):
     """Regress the change from each sequence's last value, not the value itself.
 
@@ -87,7 +97,9 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
         receives ``X`` unchanged, so a scaler belongs inside it, e.g.
         ``make_pipeline(SequenceStandardScaler(), BPTTRegressor())``: a
         scaler in front of this estimator would make the last value a scaled
-        one while ``y`` keeps its units.
+        one while ``y`` keeps its units. Its targets are one per sequence
+        (``output="last"``); a per-step regressor is refused, since the last
+        value lies in the future of every earlier step.
 
     feature : int, default=0
         Index of the feature (on the last axis of ``X``) that holds the
@@ -183,6 +195,14 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
+            )
+        if _predicts_every_step(self.regressor):
+            raise ValueError(
+                "RelativeToLastValue needs a regressor with one target per "
+                "sequence (output='last'), got one with output='sequence': the "
+                "last value of a sequence lies after its earlier steps, so "
+                "subtracting it from their targets would hand every step's "
+                "forecast the future."
             )
         last, X_regressor = self._relative(X, reset=True)
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

@@ -295,3 +295,17 @@ def test_recursive_errors():
     X_padded[0, 2] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         forecast_recursive(two_horizons, X_padded, n_steps=2)
+
+
+@pytest.mark.parametrize("in_pipeline", [False, True])
+def test_relative_to_last_value_refuses_a_per_step_regressor(in_pipeline):
+    # The last value of a sequence comes after its earlier steps: subtracted
+    # from every step's target it would leak the future into each forecast.
+    rng = np.random.RandomState(0)
+    series = np.cumsum(rng.normal(size=(20, 9)), axis=1)
+    X, Y = series[:, :8, None], series[:, 1:]
+    regressor = BPTTRegressor(n_hidden=2, max_iter=5, output="sequence")
+    if in_pipeline:
+        regressor = make_pipeline(SequenceStandardScaler(), regressor)
+    with pytest.raises(ValueError, match="output='last'.*output='sequence'"):
+        RelativeToLastValue(regressor).fit(X, Y)
