@@ -775,7 +775,8 @@ def make_sliding_windows(series, window, horizon=1, step=1):
 
     Notes
     -----
-    Consecutive windows overlap when ``step < window + max(horizon) - 1``,
+    Consecutive windows share values when ``step < window + max(horizon)``
+    (a window and its farthest target span ``window + max(horizon)`` values),
     so shuffled cross-validation would let a model see its test targets
     while training. Split them in time, with
     :class:`~sklearn.model_selection.TimeSeriesSplit`, and with several
@@ -963,7 +964,8 @@ def from_long_table(
         The series ids, sorted, in the order of the rows of ``X``.
     times : list of ndarray of shape (n_timesteps_i,)
         Only with ``return_times=True``: the time values of the steps of
-        every series (step numbers when ``time_column`` is None).
+        every series (with ``time_column`` None, the positions of its rows
+        in the table).
 
     Raises
     ------
