@@ -333,6 +333,13 @@ def _as_frames(X, lengths, frame_length):
     return stack_frames(X, lengths, frame_length)
 
 
+# TransformedTargetRegressor takes neither NaN nor 3D targets.
+SCALE_PER_STEP_TARGETS = (
+    "per-step targets with NaN can be divided by np.nanstd(y), and the "
+    "predictions multiplied by it."
+)
+
+
 def _not_finite_at_start(trivial_loss, dtype):
     """The message for a loss that is not finite at every starting point."""
     with np.errstate(over="ignore"):
@@ -342,7 +349,7 @@ def _not_finite_at_start(trivial_loss, dtype):
             "The loss is not finite at the starting parameters: the targets are "
             f"too large for the squared error in {np.dtype(dtype)}. Scale y, for "
             "example with sklearn.compose.TransformedTargetRegressor("
-            "transformer=StandardScaler())."
+            f"transformer=StandardScaler()); {SCALE_PER_STEP_TARGETS}"
         )
     return (
         "The loss is not finite at the starting parameters: the inputs are too "
@@ -1177,8 +1184,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 "large magnitude, from targets or features of large magnitude: "
                 "scale them (features with "
                 "sklearn_bptt.preprocessing.SequenceStandardScaler, a regressor's "
-                "targets with sklearn.compose.TransformedTargetRegressor). "
-                "Another is float32 rounding: float64 X is finished in float64.",
+                "targets with sklearn.compose.TransformedTargetRegressor; "
+                f"{SCALE_PER_STEP_TARGETS[:-1]}). Another is float32 rounding: "
+                "float64 X is finished in float64.",
                 ConvergenceWarning,
                 stacklevel=6,
             )

@@ -298,6 +298,14 @@ def test_huge_targets_get_a_message_about_the_targets():
         BPTTRegressor(n_hidden=2).fit(X, y * 1e200)
 
 
+def test_huge_per_step_targets_get_a_way_to_scale_them_that_takes_nan():
+    # TransformedTargetRegressor refuses NaN (no target) and 3D targets.
+    Y = np.cumsum(X[:, :, :1], axis=1) * 1e200
+    Y[:, ::2] = np.nan
+    with pytest.raises(ValueError, match=r"the targets are too large.*nanstd"):
+        BPTTRegressor(n_hidden=2, output="sequence").fit(X, Y)
+
+
 def test_huge_inputs_still_get_a_message_about_the_inputs():
     with pytest.raises(ValueError, match="the inputs are too large"):
         BPTTRegressor(n_hidden=2, activation="relu").fit(X * 1e300, y)
