@@ -311,10 +311,17 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                 y, ensure_2d=False, allow_nd=True, dtype=X.dtype, input_name="y"
             )
             if y.ndim not in (1, 2):
+                hint = "Use output='sequence' for a target at every step."
+                if y.ndim == 3 and y.shape[1] != X.shape[1]:
+                    # e.g. make_sliding_windows with several horizons and features
+                    hint = (
+                        "For several targets per sequence (horizons times "
+                        "features, say), give them as columns: "
+                        "y.reshape(len(y), -1)."
+                    )
                 raise ValueError(
                     "With output='last', y must have shape (n_samples,) or "
-                    f"(n_samples, n_outputs); got shape {y.shape}. Use "
-                    "output='sequence' for a target at every step."
+                    f"(n_samples, n_outputs); got shape {y.shape}. {hint}"
                 )
             check_consistent_length(X, y)
             return y.reshape(len(y), -1)

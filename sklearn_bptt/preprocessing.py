@@ -764,7 +764,8 @@ def make_sliding_windows(series, window, horizon=1, step=1):
         ``horizon``: shape ``(n_windows,)`` for 1D ``series``, else
         ``(n_windows, n_features)``. For a sequence of ``n_horizons``:
         ``(n_windows, n_horizons)`` for 1D ``series``, else
-        ``(n_windows, n_horizons, n_features)``.
+        ``(n_windows, n_horizons, n_features)``, which a regressor takes as
+        ``y.reshape(len(y), -1)``, one column per horizon and feature.
 
     See Also
     --------

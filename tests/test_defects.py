@@ -377,3 +377,21 @@ def test_warm_start_takes_a_new_numeric_time_constant():
     model = quietly(BPTTRegressor(time_constant=2.0, **params), X, y)
     quietly(model.set_params(time_constant=3.0, max_iter=1), X, y)
     np.testing.assert_array_equal(model.time_constant_, 3.0)
+
+
+def test_targets_of_several_horizons_and_features_are_told_to_be_columns():
+    # make_sliding_windows(series with 2 features, horizon=[1, 2]) gives
+    # y of shape (n, 2, 2); "use output='sequence'" would be the wrong way.
+    from sklearn_bptt.preprocessing import make_sliding_windows
+
+    series = np.random.RandomState(0).normal(size=(30, 2))
+    windows, targets = make_sliding_windows(series, window=4, horizon=[1, 2])
+    assert targets.shape[1:] == (2, 2)
+    with pytest.raises(ValueError, match=r"y.reshape\(len\(y\), -1\)"):
+        BPTTRegressor(n_hidden=2).fit(windows, targets)
+    model = quietly(
+        BPTTRegressor(n_hidden=2, max_iter=5),
+        windows,
+        targets.reshape(len(targets), -1),
+    )
+    assert model.predict(windows).shape == (len(windows), 4)
