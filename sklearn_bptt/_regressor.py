@@ -15,6 +15,7 @@ from . import _dask
 from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, SequenceTargets, exact_sum
 from ._validation import (
+    NAN_MEANING,
     as_numeric_array,
     check_every_output_has_a_target,
     check_targets_where_predicted,
@@ -48,6 +49,12 @@ def _r2_of_targets(outputs, y, sample_weight):
         weights = np.broadcast_to(sample_weight[:, None, None], y.shape)
         r2 = r2_score(y[targeted], outputs[targeted], sample_weight=weights[targeted])
     return r2, r2
+
+
+def _one_output_either_way(shape, other):
+    """Whether two per-step shapes are ``(n, T)`` and ``(n, T, 1)``."""
+    short, long = sorted((tuple(shape), tuple(other)), key=len)
+    return len(short) == 2 and long == (*short, 1)
 
 
 @fill_shared_docs
@@ -308,8 +315,18 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         )
         if self.output == "last":
             y = check_array(
-                y, ensure_2d=False, allow_nd=True, dtype=X.dtype, input_name="y"
+                y,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype=X.dtype,
+                ensure_all_finite="allow-nan",
+                input_name="y",
             )
+            if np.isnan(y).any():
+                raise ValueError(
+                    "Input y contains NaN: with output='last' every sequence "
+                    f"needs its target ({NAN_MEANING['y']})."
+                )
             if y.ndim not in (1, 2):
                 hint = "Use output='sequence' for a target at every step."
                 if y.ndim == 3 and y.shape[1] != X.shape[1]:
@@ -452,6 +469,8 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
                 ensure_all_finite="allow-nan",
                 input_name="y",
             )
+        if y.shape != y_pred.shape and _one_output_either_way(y.shape, y_pred.shape):
+            y = y.reshape(y_pred.shape)  # (n, T) and (n, T, 1), as fit takes both
         if y.shape != y_pred.shape:
             raise ValueError(
                 f"y must have the shape of the predictions, {y_pred.shape} "

@@ -395,3 +395,23 @@ def test_targets_of_several_horizons_and_features_are_told_to_be_columns():
         targets.reshape(len(targets), -1),
     )
     assert model.predict(windows).shape == (len(windows), 4)
+
+
+def test_nan_in_a_final_target_says_what_nan_means():
+    with pytest.raises(ValueError, match="output='last' every sequence needs"):
+        BPTTRegressor(n_hidden=2).fit(X, np.where(np.arange(len(y)) == 3, np.nan, y))
+
+
+@pytest.mark.parametrize("fit_ndim", [2, 3])
+def test_sequence_score_takes_one_output_as_2d_or_3d(fit_ndim):
+    # fit takes per-step targets of one output as (n, T) or (n, T, 1);
+    # score compares them with the predictions either way.
+    Y = np.cumsum(X[:, :, 0], axis=1)
+    model = quietly(
+        BPTTRegressor(n_hidden=2, max_iter=5, output="sequence", random_state=0),
+        X,
+        Y if fit_ndim == 2 else Y[:, :, None],
+    )
+    assert model.score(X, Y) == model.score(X, Y[:, :, None])
+    with pytest.raises(ValueError, match="the shape of the predictions"):
+        model.score(X, Y[:, :-1])
