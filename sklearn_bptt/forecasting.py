@@ -40,6 +40,7 @@ array([15.  , 15.05])
 from numbers import Integral
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
     RegressorMixin,
@@ -49,6 +50,11 @@ from sklearn.base import (
 )
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -208,8 +214,26 @@ class RelativeToLastValue(RegressorMixin, BaseEstimator):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         check_consistent_length(last, y)
         self.regressor_ = clone(self.regressor)
+        if get_config()["enable_metadata_routing"]:
+            fit_params = process_routing(self, "fit", **fit_params).regressor.fit
         self.regressor_.fit(X_regressor, y - _as_column(last, y.ndim), **fit_params)
         return self
+
+    def get_metadata_routing(self):
+        """Where :meth:`fit`'s metadata go, with metadata routing enabled.
+
+        ``fit``'s parameters go to the regressor's ``fit`` (as requested
+        with its ``set_fit_request``).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing of ``fit`` to the regressor's ``fit``.
+        """
+        return MetadataRouter(owner=self).add(
+            regressor=self.regressor,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
 
     def predict(self, X):
         """Forecast: the regressor's change plus each sequence's last value.

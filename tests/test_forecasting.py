@@ -309,3 +309,25 @@ def test_relative_to_last_value_refuses_a_per_step_regressor(in_pipeline):
         regressor = make_pipeline(SequenceStandardScaler(), regressor)
     with pytest.raises(ValueError, match="output='last'.*output='sequence'"):
         RelativeToLastValue(regressor).fit(X, Y)
+
+
+def test_relative_to_last_value_routes_sample_weight_when_routing_is_on():
+    # scikit-learn's metadata routing: the weights reach the regressor that
+    # asks for them, as they reach it directly when routing is off.
+    from sklearn import config_context
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 5, 1)), rng.normal(size=40)
+    weights = rng.uniform(0.1, 2.0, size=40)
+    direct = RelativeToLastValue(flat_ridge()).fit(X, y, ridge__sample_weight=weights)
+    with config_context(enable_metadata_routing=True):
+        ridge = Ridge(alpha=1e-2).set_fit_request(sample_weight=True)
+        routed = RelativeToLastValue(
+            make_pipeline(FunctionTransformer(_flatten), ridge)
+        ).fit(X, y, sample_weight=weights)
+        assert_allclose(routed.predict(X), direct.predict(X))
+        unweighted = RelativeToLastValue(flat_ridge()).fit(X, y)
+        assert not np.allclose(unweighted.predict(X), direct.predict(X))
+        unasked = RelativeToLastValue(flat_ridge())
+        with pytest.raises(ValueError, match="sample_weight"):
+            unasked.fit(X, y, sample_weight=weights)
