@@ -1159,7 +1159,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 f"The loss overflowed after {run.n_iter} L-BFGS iterations (the "
                 "network's dynamics exploded); the fit stopped at the best finite "
                 "parameters found. Scaling the inputs, a larger alpha or the tanh "
-                "activation usually prevent this.",
+                "activation usually prevent this; but where the sample weights sum "
+                "to far below 1, the penalty (alpha over their sum) may be what "
+                "overflowed: scale the weights up or make alpha smaller.",
                 ConvergenceWarning,
                 stacklevel=6,
             )

@@ -208,6 +208,15 @@ def test_tiny_weights_under_mixed_precision_train():
     np.testing.assert_allclose(tiny.loss_, unit.loss_, rtol=1e-10)
 
 
+def test_an_overflow_from_tiny_weights_names_the_penalty():
+    # alpha is divided by the weights' sum: 1e-200 each makes the penalty
+    # itself overflow, which a larger alpha (the usual advice) makes worse.
+    with pytest.warns(ConvergenceWarning, match="the sample weights sum to far"):
+        BPTTAttractorClassifier(n_hidden=3, max_iter=5, random_state=0).fit(
+            X, labels, sample_weight=np.full(8, 1e-200)
+        )
+
+
 def test_weights_that_sum_beyond_float64_are_rejected():
     with pytest.raises(ValueError, match="sample_weight sums to more than"):
         BPTTRegressor().fit(X, y, sample_weight=np.full(8, 1e308))
