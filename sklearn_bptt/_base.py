@@ -292,6 +292,10 @@ TRIVIAL_MARGIN = 0.01
 # Iterations before L-BFGS finds no lower loss that tell a run still making
 # progress from one stalled at rounding level.
 RECENT_ITERATIONS = 10
+# A unit whose input is this large has tanh'(a) < 1e-8 (logistic: < 5e-5):
+# it passes almost no gradient, and L-BFGS soon stops "converged".
+SATURATING_INPUT = 10.0
+SATURATION_SAMPLE = 1000
 
 
 def _check_weights(sample_weight, X):
@@ -717,6 +721,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if warm:
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
+        self._warn_if_saturated(X, layout, starts[0])
         leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
         alpha, alpha_from_cv = self._resolve_alpha(
             layout, X, y, lengths, fit_weight, leaks, starts
@@ -988,7 +993,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         in_turn = self.n_jobs in (None, 1) or isinstance(objective, _dask.DaskObjective)
         if len(starts) == 1 or in_turn:
             runs = []
-            for theta in starts:
+            for start, theta in enumerate(starts, 1):
+                Progress.starting(self.verbose, start, len(starts), options["maxiter"])
                 runs.append(minimise_from(theta))
                 if runs[-1].stopped == "interrupted":
                     break  # Ctrl-C ends the whole fit, not one start
@@ -1091,6 +1097,34 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         A net whose weights and initial state are zero predicts its output
         bias, so this is the loss a fit must beat to have learned anything.
         """
+
+    def _warn_if_saturated(self, X, layout, theta):
+        """Warn when the features alone saturate most units at the first step.
+
+        With features of unit scale the starting weights give the units
+        inputs of about 1; features of large magnitude give inputs far out on
+        the flat tails of tanh or the logistic, whose gradient vanishes, so
+        the fit learns little and may still end "converged".
+        """
+        if self.activation not in ("tanh", "logistic"):
+            return
+        # The first step of at most 1000 sequences tells: a small sample,
+        # also where the sequences are on a Dask cluster.
+        sample = _dask.to_numpy(X[:SATURATION_SAMPLE, 0])
+        first_inputs = np.asarray(sample, dtype=np.float64)
+        unit_inputs = first_inputs @ layout.unpack(theta)["input_weights"]
+        median = float(np.median(np.abs(unit_inputs)))
+        if median > SATURATING_INPUT:
+            warnings.warn(
+                "Features of large magnitude: at the starting weights the "
+                "hidden units' inputs at the first step have a median magnitude "
+                f"of {median:.3g}, where {self.activation} units are saturated "
+                "and pass almost no gradient, so the fit can learn little. "
+                "Scale the features, for example with "
+                "sklearn_bptt.preprocessing.SequenceStandardScaler.",
+                UserWarning,
+                stacklevel=6,
+            )
 
     def _warn_if_trivial(self, trivial_loss, alpha_from_cv):
         # Saturated units have near-zero gradients, so L-BFGS can stop

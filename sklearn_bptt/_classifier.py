@@ -223,7 +223,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
     Notes
     -----
     The loss is the sample-weighted mean, over samples and target steps, of
-    the cross-entropy of the softmax outputs, plus
+    the cross-entropy of the softmax outputs (against the classes smoothed
+    by ``label_smoothing``), plus
     ``alpha / 2 * ||W||^2 / sum(sample_weight)`` for the recurrent and
     output weights. L-BFGS models the loss's curvature from its last 10 steps.
 

@@ -231,7 +231,9 @@ class Progress:
     """Prints how a fit goes: a line every few iterations and one at the end.
 
     One count runs through both phases of a mixed-precision fit. ``verbose=1``
-    prints about twenty lines per fit, 2 and more every iteration.
+    prints about twenty lines per run (a fit with several starts has a run
+    for every start, and with a trial one more for the start that goes on),
+    2 and more every iteration.
     """
 
     def __init__(self, verbose, max_iter, before=0):
@@ -255,6 +257,12 @@ class Progress:
             f"Iteration {iteration:>{width}}/{self.max_iter}  loss {loss:.8g}  "
             f"{phase}  {self.elapsed():.2f} s"
         )
+
+    @staticmethod
+    def starting(verbose, start, n_starts, max_iter):
+        """Run ``start`` (counted from 1) of ``n_starts`` begins."""
+        if verbose and n_starts > 1:
+            print(f"Start {start} of {n_starts}, at most {max_iter} iterations")
 
     @staticmethod
     def going_on(verbose, n_starts, best):

@@ -424,3 +424,18 @@ def test_sequence_score_takes_one_output_as_2d_or_3d(fit_ndim):
     assert model.score(X, Y) == model.score(X, Y[:, :, None])
     with pytest.raises(ValueError, match="the shape of the predictions"):
         model.score(X, Y[:, :-1])
+
+
+@pytest.mark.parametrize("Estimator", [BPTTRegressor, BPTTAttractorClassifier])
+def test_features_that_saturate_the_units_warn(Estimator):
+    # Inputs of 1e4 put tanh units far on their flat tails: the fit learns
+    # little (R^2 0.07 on this task) and still ends "converged".
+    target = y if Estimator is BPTTRegressor else labels
+    params = {"n_hidden": 3, "max_iter": 5, "alpha": 1e-2, "random_state": 0}
+    with pytest.warns(UserWarning, match="Features of large magnitude") as caught:
+        quietly(Estimator(**params), X * 1e4, target)
+    assert caught[0].filename == __file__  # points at the caller of fit
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "Features of large magnitude")
+        quietly(Estimator(**params), X, target)
+        quietly(Estimator(activation="relu", **params), X * 1e4, target)

@@ -118,3 +118,42 @@ def test_silent_by_default(verbose, capsys):
         BPTTRegressor(n_hidden=3, max_iter=5, verbose=verbose), X, y, capsys
     )
     assert lines == []
+
+
+def test_every_start_is_announced_before_its_lines(capsys):
+    # With trial starts, each start's run prints its own lines; a header
+    # tells them apart before the best one goes on.
+    X, y = sum_task()
+    model, lines = fit_verbosely(
+        BPTTRegressor(
+            n_hidden=3,
+            n_init=3,
+            init_max_iter=20,
+            max_iter=60,
+            verbose=1,
+            alpha=1e-2,
+            random_state=0,
+        ),
+        X,
+        y,
+        capsys,
+    )
+    headers = [i for i, line in enumerate(lines) if line.startswith("Start ")]
+    assert [lines[i] for i in headers] == [
+        f"Start {k} of 3, at most 20 iterations" for k in (1, 2, 3)
+    ]
+    assert headers[0] == 0
+    # every start's run then prints its iterations and its stop
+    for begin, end in zip(headers, headers[1:] + [len(lines)], strict=True):
+        assert any(line.startswith("Stopped after") for line in lines[begin:end])
+
+
+def test_a_single_start_prints_no_header(capsys):
+    X, y = sum_task()
+    _, lines = fit_verbosely(
+        BPTTRegressor(n_hidden=3, n_init=1, max_iter=10, verbose=1, alpha=1e-2),
+        X,
+        y,
+        capsys,
+    )
+    assert not [line for line in lines if line.startswith("Start ")]
