@@ -340,7 +340,7 @@ def _as_frames(X, lengths, frame_length):
 # TransformedTargetRegressor takes neither NaN nor 3D targets.
 SCALE_PER_STEP_TARGETS = (
     "per-step targets with NaN can be divided by np.nanstd(y), and the "
-    "predictions multiplied by it."
+    "predictions multiplied by it"
 )
 
 
@@ -353,7 +353,7 @@ def _not_finite_at_start(trivial_loss, dtype):
             "The loss is not finite at the starting parameters: the targets are "
             f"too large for the squared error in {np.dtype(dtype)}. Scale y, for "
             "example with sklearn.compose.TransformedTargetRegressor("
-            f"transformer=StandardScaler()); {SCALE_PER_STEP_TARGETS}"
+            f"transformer=StandardScaler()); {SCALE_PER_STEP_TARGETS}."
         )
     return (
         "The loss is not finite at the starting parameters: the inputs are too "
@@ -721,7 +721,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if warm:
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
-        self._warn_if_saturated(X, layout, starts[0])
+        if not warm:  # fitted weights may take large inputs on purpose
+            self._warn_if_saturated(X, layout, starts[0])
         leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
         alpha, alpha_from_cv = self._resolve_alpha(
             layout, X, y, lengths, fit_weight, leaks, starts
@@ -1221,7 +1222,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 "scale them (features with "
                 "sklearn_bptt.preprocessing.SequenceStandardScaler, a regressor's "
                 "targets with sklearn.compose.TransformedTargetRegressor; "
-                f"{SCALE_PER_STEP_TARGETS[:-1]}). Another is float32 rounding: "
+                f"{SCALE_PER_STEP_TARGETS}). Another is float32 rounding: "
                 "float64 X is finished in float64.",
                 ConvergenceWarning,
                 stacklevel=6,

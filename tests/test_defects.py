@@ -439,3 +439,7 @@ def test_features_that_saturate_the_units_warn(Estimator):
         warnings.filterwarnings("error", "Features of large magnitude")
         quietly(Estimator(**params), X, target)
         quietly(Estimator(activation="relu", **params), X * 1e4, target)
+        # a warm start begins at fitted weights, which may take large inputs
+        warm = quietly(Estimator(warm_start=True, **params), X, target)
+        warm.input_weights_ *= 1e4
+        quietly(warm, X, target)
