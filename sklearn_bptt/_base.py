@@ -140,31 +140,6 @@ SHARED_DOCS = {
         on whichever rule stops it first, and keeps the parameters of the
         best validation score either way.
 
-    mixed_precision : bool, default=True
-        Fit float64 data in two phases. L-BFGS first runs on a float32 copy
-        of the data, on which the network computes about twice as fast; if
-        float32 rounding stops it before ``max_iter`` (its line search finds
-        no lower loss, or the float32 gradient falls below ``tol``), it goes
-        on in float64 for the iterations that are left; the float32 copy
-        takes half the memory of ``X``. False computes in float64
-        throughout. Float32 data is fitted in float32 either way.
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training sequences (a split
-        stratified by class for the classifier, drawn with ``random_state``),
-        score every L-BFGS iterate on them with :meth:`score`, stop when the
-        score has not improved for ``n_iter_no_change`` iterations, and keep
-        the parameters of the best score. The split is over the distinct
-        sequences: the copies of a sequence are never on both sides.
-
-    validation_fraction : float, default=0.1
-        Share of the training sequences held out with ``early_stopping``.
-
-    n_iter_no_change : int, default={n_iter_no_change_default}
-        The window of the stopping rules: iterations without a better
-        validation score after which ``early_stopping`` ends the fit, and
-        the iterations over which ``min_improvement`` is measured.
-
     n_init : int, default={n_init_default}
         Number of random starting points. The run with the lowest loss (with
         ``early_stopping``, the best validation score) is kept, or with
@@ -208,6 +183,31 @@ SHARED_DOCS = {
         Start from the fitted weights and initial state of the previous call
         to ``fit`` instead of random ones (``n_init`` is then ignored). For a
         classifier the classes must be the same.
+
+    mixed_precision : bool, default=True
+        Fit float64 data in two phases. L-BFGS first runs on a float32 copy
+        of the data, on which the network computes about twice as fast; if
+        float32 rounding stops it before ``max_iter`` (its line search finds
+        no lower loss, or the float32 gradient falls below ``tol``), it goes
+        on in float64 for the iterations that are left; the float32 copy
+        takes half the memory of ``X``. False computes in float64
+        throughout. Float32 data is fitted in float32 either way.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training sequences (a split
+        stratified by class for the classifier, drawn with ``random_state``),
+        score every L-BFGS iterate on them with :meth:`score`, stop when the
+        score has not improved for ``n_iter_no_change`` iterations, and keep
+        the parameters of the best score. The split is over the distinct
+        sequences: the copies of a sequence are never on both sides.
+
+    validation_fraction : float, default=0.1
+        Share of the training sequences held out with ``early_stopping``.
+
+    n_iter_no_change : int, default={n_iter_no_change_default}
+        The window of the stopping rules: iterations without a better
+        validation score after which ``early_stopping`` ends the fit, and
+        the iterations over which ``min_improvement`` is measured.
 
 """,
     "recurrent_attributes": """\
@@ -1127,10 +1127,18 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 stacklevel=6,
             )
 
+    def _least_loss(self):
+        """The lowest loss any net can reach on its targets: 0, unless smoothed."""
+        return 0.0
+
     def _warn_if_trivial(self, trivial_loss, alpha_from_cv):
         # Saturated units have near-zero gradients, so L-BFGS can stop
-        # "converged" at the loss of a constant prediction.
-        if trivial_loss > 0 and self.loss_ >= (1 - TRIVIAL_MARGIN) * trivial_loss:
+        # "converged" at the loss of a constant prediction. Both losses are
+        # measured from the lowest reachable one, so that smoothed targets,
+        # whose least loss may lie within 1% of the constant's, do not warn.
+        least = self._least_loss()
+        room = trivial_loss - least
+        if room > 0 and self.loss_ - least >= (1 - TRIVIAL_MARGIN) * room:
             # Chosen by cross-validation, a constant net is what the data
             # support: the warning is about them, not about the optimiser.
             category = UserWarning if alpha_from_cv else ConvergenceWarning
@@ -1153,7 +1161,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                     "outweighs what the network can explain, as with targets of "
                     "small variance."
                 )
-            near = self.loss_ <= (1 + TRIVIAL_MARGIN) * trivial_loss
+            near = self.loss_ - least <= (1 + TRIVIAL_MARGIN) * room
             where = f"within {TRIVIAL_MARGIN:.0%} of" if near else "above"
             warnings.warn(
                 f"The fit ended at loss {self.loss_:.6g}, {where} the "

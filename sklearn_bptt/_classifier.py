@@ -427,6 +427,12 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         frequencies = frequencies[frequencies > 0]
         return -float(frequencies @ np.log(frequencies))
 
+    def _least_loss(self):
+        # Every smoothed target row has the same entropy, the least loss.
+        row = smoothed_labels(np.eye(len(self.classes_))[:1], self.label_smoothing)
+        row = row[row > 0]
+        return -float(row @ np.log(row))
+
     def _validation_read_out(self):
         return _final_proba, _weighted_accuracy
 

@@ -26,7 +26,9 @@ def make_adding_problem(
     - sequence lengths are random between ``T = n_timesteps`` and ``T + T //
       10``, so ``X`` is NaN-padded to ``T + T // 10`` steps;
     - one of the first 10 steps is marked, then one of the first ``T // 2 -
-      1`` steps not yet marked; the first and the last step have marker -1
+      1`` steps that are still unmarked (the paper's wording: counted
+      without the first mark, so within the first ``T // 2`` steps); the
+      first and the last step have marker -1
       unless marked, all others 0; a marked first step has value 0;
     - the target is ``0.5 + (X1 + X2) / 4``, the sum scaled to [0, 1]; a
       sequence counts as processed correctly if the absolute error is below
@@ -108,7 +110,8 @@ def _adding_hochreiter1997(n_samples, n_timesteps, rng):
     values = rng.uniform(-1, 1, size=(n_samples, n_steps))
     rows = np.arange(n_samples)
     first = rng.randint(0, FIRST_MARK_WITHIN, size=n_samples)
-    # One of the first T/2 - 1 steps other than the first mark.
+    # One of the first T/2 - 1 still unmarked steps: drawn among T/2 - 1
+    # positions, then moved past the first mark, so it may be step T/2 - 1.
     second = rng.randint(0, n_timesteps // 2 - 1, size=n_samples)
     second += second >= first
     markers = np.zeros((n_samples, n_steps))

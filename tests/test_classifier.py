@@ -383,3 +383,20 @@ def test_label_smoothing_does_not_take_its_floor_for_learning_nothing():
     assert not [w for w in caught if "learned (almost) nothing" in str(w.message)]
     assert model.score(X, y) == 1.0
     assert model.loss_ < 0.6
+
+
+def test_heavy_label_smoothing_does_not_take_a_good_fit_for_a_constant_one():
+    # With label_smoothing=0.9 and two classes the least reachable loss,
+    # the entropy of (0.55, 0.45), lies within 1% of the constant
+    # prediction's log(2): the warning measures both from that least loss.
+    rng = np.random.RandomState(0)
+    X, y = sign_of_sum_task(90, rng, n_steps=6)
+    model = BPTTAttractorClassifier(
+        n_hidden=6, label_smoothing=0.9, max_iter=200, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert not [w for w in caught if "learned (almost) nothing" in str(w.message)]
+    assert model.score(X, y) > 0.95
+    assert model.loss_ > 0.99 * np.log(2)  # the loss alone cannot tell
