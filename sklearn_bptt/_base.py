@@ -1572,9 +1572,13 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if _dask.is_dask_array(X):
             return _dask.predict_rows(self, X, read_out, keep_width, n_settle_steps)
         X, lengths = check_sequences(self, X, reset=False)
+        self._check_read_length(int(lengths.max(initial=0)))
         if n_settle_steps is None:
             n_settle_steps = self._checked_settle_steps()
         return self._read_out_rows(X, lengths, read_out, keep_width, n_settle_steps)
+
+    def _check_read_length(self, longest):
+        """Warn if sequences of ``longest`` steps are read other than as fitted."""
 
     def _read_out_rows(self, X, lengths, read_out, keep_width, n_settle_steps):
         """:meth:`_predict_rows` on validated sequences and their lengths."""

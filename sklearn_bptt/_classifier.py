@@ -1,5 +1,6 @@
 """BPTTAttractorClassifier: classify sequences by the attractor the net settles into."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -139,6 +140,9 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         fitted frames (a number that gives other frames is an error there).
         Time constants, ``n_settle_steps`` and
         ``n_target_steps`` count frames. The value used is ``frame_length_``.
+        A classifier fitted to read every sequence whole warns when it is
+        asked to read longer ones (as several frames, a recurrence it was
+        not fitted on).
 
     {time_constant_parameter}
     n_settle_steps : int, default=0
@@ -470,6 +474,13 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         else:
             frame_length = min(self.frame_length, longest)
         if warm and frame_length != self.frame_length_:
+            if longest < self.frame_length_:
+                raise ValueError(
+                    f"warm_start needs the fitted frame_length_={self.frame_length_}"
+                    f", which its input weights read, but the longest sequence "
+                    f"has {longest} steps and a frame never spans more; fit "
+                    "sequences of at least that length, or warm_start=False."
+                )
             raise ValueError(
                 f"warm_start needs the fitted frame_length_={self.frame_length_}, "
                 f"which its input weights read, but this fit has frames of "
@@ -478,10 +489,26 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
                 f"{self.frame_length_} or warm_start=False."
             )
         self.frame_length_ = frame_length
+        # One frame per training sequence: its recurrent weights never
+        # carried a state from one frame to the next.
+        self._reads_whole = 1 < frame_length == longest
         return frame_length
 
     def _fitted_frame_length(self):
         return self.frame_length_
+
+    def _check_read_length(self, longest):
+        if getattr(self, "_reads_whole", False) and longest > self.frame_length_:
+            warnings.warn(
+                f"This classifier reads every sequence whole, as one frame of "
+                f"{self.frame_length_} steps (frame_length_, the longest training "
+                f"sequence); X has sequences of up to {longest} steps, which it "
+                "reads as several frames, a recurrence it was not fitted on. "
+                f"Predict on sequences of at most {self.frame_length_} steps, or "
+                "fit with frame_length=1 to read them step by step.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def predict_proba(self, X):
         """Class probabilities from the state the network settles into.

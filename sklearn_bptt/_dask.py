@@ -760,6 +760,7 @@ def predict_rows(estimator, X, read_out, keep_width, n_settle_steps):
     change it.
     """
     X = as_sequence_array(estimator, X, reset=False)
+    estimator._check_read_length(X.shape[1])  # the padded width: a bound
     if n_settle_steps is None:
         n_settle_steps = estimator._checked_settle_steps()
     estimator = copy.copy(estimator)

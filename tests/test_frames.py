@@ -309,3 +309,50 @@ def test_with_many_sequences_the_first_fold_decides(scored, n_samples, n_folds):
     model = BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X, y)
     assert calls == [12] * n_folds + [1] * (2 * n_folds)
     assert model.frame_length_ == 12
+
+
+def test_a_whole_sequence_read_warns_on_longer_sequences():
+    # Fitted with one frame per sequence, the net never carried a state from
+    # one frame to the next: a longer sequence, read as two frames, is a
+    # recurrence it was not fitted on. Shorter ones fit in one frame.
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 20, 1))
+    y = (X[:, 2, 0] > 0).astype(int)
+    params = {"n_hidden": 4, "max_iter": 10, "random_state": 0}
+    whole = BPTTAttractorClassifier(frame_length=20, **params).fit(X, y)
+    longer = np.concatenate([X, X], axis=1)
+    with pytest.warns(UserWarning, match="reads every sequence whole"):
+        whole.predict(longer)
+    steps = BPTTAttractorClassifier(frame_length=1, **params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "reads every sequence whole")
+        whole.predict(X[:, :5])
+        whole.predict(X)
+        steps.predict(longer)
+
+
+def test_a_whole_sequence_read_warns_for_a_wide_dask_array():
+    da = pytest.importorskip("dask.array")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 20, 1))
+    y = (X[:, 2, 0] > 0).astype(int)
+    whole = BPTTAttractorClassifier(
+        frame_length=20, n_hidden=4, max_iter=10, random_state=0
+    ).fit(X, y)
+    longer = da.from_array(np.concatenate([X, X], axis=1), chunks=(10, -1, -1))
+    with pytest.warns(UserWarning, match="reads every sequence whole"):
+        whole.predict_proba(longer)
+
+
+def test_a_warm_start_on_sequences_shorter_than_a_frame_says_so():
+    # No frame_length can give frames of 3 steps to sequences of 2.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 7, 1))
+    y = (X[:, 0, 0] > 0).astype(int)
+    model = BPTTAttractorClassifier(
+        frame_length=3, n_hidden=3, max_iter=5, warm_start=True, random_state=0
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="longest sequence has 2 steps"):
+        model.fit(X[:, :2], y)
