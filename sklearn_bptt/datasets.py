@@ -1,13 +1,27 @@
 """Small sequence data sets for examples, tests and benchmarks."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ._validation import Count
 
 # Hochreiter and Schmidhuber's first mark is one of the first 10 steps.
 FIRST_MARK_WITHIN = 10
 
 
+@validate_params(
+    {
+        "n_samples": [Count(Integral, 1, None, closed="left")],
+        "n_timesteps": [Count(Integral, 1, None, closed="left")],
+        "variant": [StrOptions({"hochreiter1997", "le2015"})],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_adding_problem(
     n_samples=1000, n_timesteps=50, *, variant="hochreiter1997", random_state=None
 ):
@@ -91,10 +105,6 @@ def make_adding_problem(
     rng = check_random_state(random_state)
     if variant == "le2015":
         return _adding_le2015(n_samples, n_timesteps, rng)
-    if variant != "hochreiter1997":
-        raise ValueError(
-            f'variant must be "hochreiter1997" or "le2015", got {variant!r}.'
-        )
     return _adding_hochreiter1997(n_samples, n_timesteps, rng)
 
 
@@ -141,6 +151,7 @@ def _adding_le2015(n_samples, n_timesteps, rng):
     return X, values[rows, first] + values[rows, second]
 
 
+@validate_params({"scale": ["boolean"]}, prefer_skip_nested_validation=True)
 def load_digits_sequences(scale=True):
     """scikit-learn's 8x8 digits read as sequences, one image row per step.
 
@@ -168,6 +179,14 @@ def load_digits_sequences(scale=True):
     return X, digits.target
 
 
+@validate_params(
+    {
+        "n_samples": [Count(Integral, 1, None, closed="left")],
+        "n_timesteps": [Count(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_cylinder_bell_funnel(n_samples=30, n_timesteps=128, *, random_state=None):
     """The Cylinder-Bell-Funnel series of Saito (1994).
 
@@ -229,6 +248,14 @@ def make_cylinder_bell_funnel(n_samples=30, n_timesteps=128, *, random_state=Non
     return X[:, :, None], y
 
 
+@validate_params(
+    {
+        "n_samples": [Count(Integral, 1, None, closed="left")],
+        "n_timesteps": [Count(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_temporal_order(n_samples=1000, n_timesteps=100, *, random_state=None):
     """The temporal order problem of Hochreiter and Schmidhuber (1997).
 
