@@ -1543,7 +1543,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         )
         return self.n_settle_steps
 
-    def _predict_rows(self, X, read_out, keep_width=False, n_settle_steps=None):
+    def _predict_rows(
+        self, X, read_out, keep_width=False, n_settle_steps=None, check_finite=True
+    ):
         """Run the fitted net over ``X`` chunk by chunk and gather a read-out.
 
         Parameters
@@ -1561,6 +1563,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         n_settle_steps : int, default=None
             Free steps after the input; None means the ``n_settle_steps``
             parameter.
+        check_finite : bool, default=True
+            Raise if the state overflows on some sequence; False passes the
+            overflowed states to ``read_out``.
 
         Returns
         -------
@@ -1575,12 +1580,16 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         self._check_read_length(int(lengths.max(initial=0)))
         if n_settle_steps is None:
             n_settle_steps = self._checked_settle_steps()
-        return self._read_out_rows(X, lengths, read_out, keep_width, n_settle_steps)
+        return self._read_out_rows(
+            X, lengths, read_out, keep_width, n_settle_steps, check_finite
+        )
 
     def _check_read_length(self, longest):
         """Warn if sequences of ``longest`` steps are read other than as fitted."""
 
-    def _read_out_rows(self, X, lengths, read_out, keep_width, n_settle_steps):
+    def _read_out_rows(
+        self, X, lengths, read_out, keep_width, n_settle_steps, check_finite=True
+    ):
         """:meth:`_predict_rows` on validated sequences and their lengths."""
         X, lengths = stack_frames(X, lengths, self._fitted_frame_length())
         if not keep_width:
@@ -1593,7 +1602,8 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             # Exploding dynamics are checked for, and named, just below.
             with np.errstate(over="ignore", invalid="ignore"):
                 states = self._forward(params, batch)
-            _check_finite_states(states)
+            if check_finite:
+                _check_finite_states(states)
             parts.append(read_out(batch, states, params))
             rows.append(chunk)
         part = parts[0]

@@ -639,13 +639,14 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
               in order of first appearance in ``X``;
             - ``classes``, ``(n_fixed_points,)``: the class read out at each;
             - ``basin``, ``(n_samples,)``: the fixed point each sequence's
-              run ends at, -1 if it had not settled;
+              run ends at, -1 if it had not settled (or its state overflowed:
+              an exploding run has no fixed point);
             - ``distance``, ``(n_samples, n_free_steps + 1)``: the distance
               (Euclidean) from the state to that fixed point after each free
               step (index 0 is the end of the input), NaN for runs that had
               not settled;
             - ``movement``, ``(n_samples,)``: the last step's movement, to
-              compare with ``tol``.
+              compare with ``tol`` (inf or NaN where the state overflowed).
 
         Examples
         --------
@@ -674,10 +675,15 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             {"n_free_steps": n_free_steps, "tol": tol},
             caller_name="find_attractors",
         )
-        runs = self._predict_rows(X, _free_run_states, n_settle_steps=n_free_steps)
-        leak = self._leak() if self._settle_leak() is None else self._settle_leak()
-        movement = np.abs((runs[:, -1] - runs[:, -2]) / leak).max(axis=1)
-        settled = movement < tol
+        # A run whose state overflows has not settled: basin -1, in float32
+        # as in float64 (which overflows later on the same exploding run).
+        with np.errstate(over="ignore", invalid="ignore"):
+            runs = self._predict_rows(
+                X, _free_run_states, n_settle_steps=n_free_steps, check_finite=False
+            )
+            leak = self._leak() if self._settle_leak() is None else self._settle_leak()
+            movement = np.abs((runs[:, -1] - runs[:, -2]) / leak).max(axis=1)
+        settled = np.isfinite(runs).all(axis=(1, 2)) & (movement < tol)
         fixed_points, groups = _group_end_points(runs[settled, -1], 100 * tol)
         basin = np.full(len(runs), -1)
         basin[settled] = groups

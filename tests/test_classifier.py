@@ -400,3 +400,25 @@ def test_heavy_label_smoothing_does_not_take_a_good_fit_for_a_constant_one():
     assert not [w for w in caught if "learned (almost) nothing" in str(w.message)]
     assert model.score(X, y) > 0.95
     assert model.loss_ > 0.99 * np.log(2)  # the loss alone cannot tell
+
+
+def test_an_exploding_free_run_has_not_settled_in_either_precision():
+    # Identity units with a gain above 1 grow without bound; float32
+    # overflows first. find_attractors reports such runs as not settled in
+    # both precisions rather than raising in one of them.
+    rng = np.random.RandomState(0)
+    X, y = sign_of_sum_task(20, rng, n_steps=4)
+    model = quiet_fit(
+        BPTTAttractorClassifier(
+            n_hidden=3, activation="identity", max_iter=5, random_state=0
+        ),
+        X,
+        y,
+    )
+    model.recurrent_weights_ = 3.0 * np.eye(3)  # every free step triples the state
+    for dtype in (np.float64, np.float32):
+        found = model.find_attractors(X.astype(dtype), n_free_steps=800)
+        assert (found.basin == -1).all()
+        assert len(found.fixed_points) == 0
+    with pytest.raises(ValueError, match="overflowed"):
+        model.set_params(n_settle_steps=800).predict(X.astype(np.float32))
