@@ -63,6 +63,12 @@ def _weighted_accuracy(proba, y, sample_weight):
     )
 
 
+def _entropy(probabilities):
+    """The entropy of a distribution over the classes, in nats."""
+    probabilities = probabilities[probabilities > 0]
+    return -float(probabilities @ np.log(probabilities))
+
+
 def _free_run_states(batch, states, params):
     """States from the end of the input through the free steps, (n, S + 1, H)."""
     return states[batch.n_input_steps :].transpose(1, 0, 2)
@@ -427,15 +433,13 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         # The entropy of the weighted mean target: the class frequencies, or
         # with label_smoothing the frequencies smoothed as every target is.
         y = smoothed_labels(y.astype(np.float64), self.label_smoothing)
-        frequencies = sample_weight @ y / exact_sum(sample_weight)
-        frequencies = frequencies[frequencies > 0]
-        return -float(frequencies @ np.log(frequencies))
+        return _entropy(sample_weight @ y / exact_sum(sample_weight))
 
     def _least_loss(self):
         # Every smoothed target row has the same entropy, the least loss.
-        row = smoothed_labels(np.eye(len(self.classes_))[:1], self.label_smoothing)
-        row = row[row > 0]
-        return -float(row @ np.log(row))
+        return _entropy(
+            smoothed_labels(np.eye(len(self.classes_))[0], self.label_smoothing)
+        )
 
     def _validation_read_out(self):
         return _final_proba, _weighted_accuracy

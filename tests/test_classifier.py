@@ -377,10 +377,7 @@ def test_label_smoothing_does_not_take_its_floor_for_learning_nothing():
     model = BPTTAttractorClassifier(
         n_hidden=4, label_smoothing=0.5, max_iter=200, random_state=0
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model.fit(X, y)
-    assert not [w for w in caught if "learned (almost) nothing" in str(w.message)]
+    assert not learned_nothing_warnings(model, X, y)
     assert model.score(X, y) == 1.0
     assert model.loss_ < 0.6
 
@@ -394,10 +391,7 @@ def test_heavy_label_smoothing_does_not_take_a_good_fit_for_a_constant_one():
     model = BPTTAttractorClassifier(
         n_hidden=6, label_smoothing=0.9, max_iter=200, random_state=0
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model.fit(X, y)
-    assert not [w for w in caught if "learned (almost) nothing" in str(w.message)]
+    assert not learned_nothing_warnings(model, X, y)
     assert model.score(X, y) > 0.95
     assert model.loss_ > 0.99 * np.log(2)  # the loss alone cannot tell
 
@@ -422,3 +416,11 @@ def test_an_exploding_free_run_has_not_settled_in_either_precision():
         assert len(found.fixed_points) == 0
     with pytest.raises(ValueError, match="overflowed"):
         model.set_params(n_settle_steps=800).predict(X.astype(np.float32))
+
+
+def learned_nothing_warnings(model, X, y):
+    """Fit, and return the warnings that the fit learned (almost) nothing."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    return [w for w in caught if "learned (almost) nothing" in str(w.message)]
