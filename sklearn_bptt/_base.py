@@ -709,11 +709,14 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         sample_weight = _check_weights(sample_weight, X)
         y = self._validate_targets(y, X, lengths, sample_weight)
         X, y, lengths = _trim_padding(X, y, lengths, sample_weight > 0)
-        frame_length = self._fit_frame_length(X, y, lengths, sample_weight, warm)
+        # Held-out sequences get weight 0 in the loss, which leaves them out;
+        # held out first, so that the frame search does not see them either.
+        fit_weight, validation_weight = self._hold_out(X, y, sample_weight)
+        frame_length = self._fit_frame_length(
+            X, y, lengths, sample_weight, fit_weight, warm
+        )
         X, lengths = _as_frames(X, lengths, frame_length)
         self._check_target_window(lengths[sample_weight > 0], frame_length)
-        # Held-out sequences get weight 0 in the loss, which leaves them out.
-        fit_weight, validation_weight = self._hold_out(X, y, sample_weight)
         time_constants = self._resolve_time_constant(X.shape[1], warm)
         layout = ParameterLayout(
             X.shape[2], self.n_hidden, y.shape[-1], self.learn_time_constant
@@ -1337,8 +1340,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             return np.maximum(spread, 1.0)
         return _check_time_constants(value, self.n_hidden)
 
-    def _fit_frame_length(self, X, y, lengths, sample_weight, warm):
-        """Input steps the net reads as one step; the classifier's ``frame_length``."""
+    def _fit_frame_length(self, X, y, lengths, sample_weight, fit_weight, warm):
+        """Input steps the net reads as one step; the classifier's ``frame_length``.
+
+        ``sample_weight`` marks every sequence the net will read,
+        ``fit_weight`` those it is fitted to (not early stopping's held-out).
+        """
         return 1
 
     def _fitted_frame_length(self):

@@ -455,12 +455,14 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             per_output=False,
         )
 
-    def _fit_frame_length(self, X, y, lengths, sample_weight, warm):
+    def _fit_frame_length(self, X, y, lengths, sample_weight, fit_weight, warm):
         """Resolve ``frame_length`` on the training sequences and keep it.
 
         A warm start keeps the fitted frames, which its input weights read.
         A frame never spans more steps than the longest sequence, so that a
-        2D ``X`` (one step) stays one step.
+        2D ``X`` (one step) stays one step. The search cross-validates on the
+        sequences of positive ``fit_weight`` only: early stopping's held-out
+        sequences score the chosen read, so they must not choose it.
         """
         longest = int(lengths[sample_weight > 0].max())
         if warm and self.frame_length == "auto":
@@ -473,7 +475,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
             plain = self.n_settle_steps == 0 and self.n_target_steps == 1
             if plain and longest > frame_length:
                 frame_length = self._search_frames(
-                    X, y, lengths, sample_weight, frame_length, longest
+                    X, y, lengths, fit_weight, frame_length, longest
                 )
         else:
             frame_length = min(self.frame_length, longest)

@@ -159,6 +159,25 @@ def test_the_classifier_splits_stratified_by_class():
     assert np.bincount(stratify[split.result[1]]).tolist() == [25, 5]
 
 
+def test_the_frame_search_does_not_see_the_held_out_sequences():
+    # 16 units have more parameters than the 120 labels: the search runs.
+    model = BPTTAttractorClassifier(
+        n_hidden=16, max_iter=5, early_stopping=True, random_state=0
+    )
+    hold_out = BPTTAttractorClassifier._hold_out
+    split = mock.Mock(side_effect=lambda *args: hold_out(model, *args))
+    search = mock.Mock(side_effect=lambda *args: args[4])  # keeps the rule
+    with (
+        mock.patch.object(BPTTAttractorClassifier, "_hold_out", split),
+        mock.patch.object(BPTTAttractorClassifier, "_search_frames", search),
+    ):
+        fit(model, X, labels)
+    fit_weight, validation_weight = split.side_effect(*split.call_args.args)
+    assert np.count_nonzero(validation_weight) == 12
+    searched_weight = search.call_args.args[3]
+    np.testing.assert_array_equal(searched_weight, fit_weight)
+
+
 def test_zero_weight_samples_are_never_held_out():
     weight = np.r_[np.zeros(60), np.ones(60)]
     model = BPTTRegressor(early_stopping=True, random_state=0)
