@@ -154,7 +154,8 @@ SHARED_DOCS = {
 
     init_max_samples : int or None, default={init_max_samples_default}
         The trial of ``init_max_iter`` iterations fits every start to at most
-        this many distinct training sequences (drawn with ``random_state``);
+        this many distinct training sequences (drawn with ``random_state``,
+        stratified by class for the classifier);
         only the start that goes on sees them all. Picking a start needs
         fewer sequences than fitting it, so the trial costs less on large
         data sets. Its iterations in ``loss_curve_`` are losses on those
@@ -951,7 +952,10 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
 
         None when the trial fits all of them (or there is no trial). The
         draw is over the distinct sequences in their canonical order, so
-        copies of a sequence are chosen together, as in :meth:`_hold_out`.
+        copies of a sequence are chosen together, as in :meth:`_hold_out`,
+        and for a classifier it is stratified by class (so that a rare class
+        is not left out of the trial by chance) wherever every class has at
+        least two sequences and the draw room for one of each.
         """
         if not self._has_trial(n_starts) or self.init_max_samples is None:
             return None
@@ -961,9 +965,23 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if n_distinct <= self.init_max_samples:
             return None
         rng = check_random_state(self.random_state)
-        chosen = rng.choice(n_distinct, self.init_max_samples, replace=False)
+        labels = self._stratification_labels(y)
+        if labels is not None and self._can_stratify(labels[distinct[0]]):
+            chosen, _ = train_test_split(
+                np.arange(n_distinct),
+                train_size=self.init_max_samples,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+                stratify=labels[distinct[0]],
+            )
+        else:
+            chosen = rng.choice(n_distinct, self.init_max_samples, replace=False)
         rest_weight, _ = _split_by_groups(fit_weight, distinct, chosen)
         return fit_weight - rest_weight  # every chosen copy with its own weight
+
+    def _can_stratify(self, labels):
+        """Whether a draw of ``init_max_samples`` of ``labels`` can be stratified."""
+        counts = np.unique(labels, return_counts=True)[1]
+        return counts.min() >= 2 and len(counts) <= self.init_max_samples
 
     def _go_on(self, run, objective, draft, make_monitor):
         """``run`` continued from its parameters for the rest of the budget."""

@@ -165,3 +165,29 @@ def test_a_start_that_ends_by_itself_on_the_subsample_still_goes_on():
     model = BPTTRegressor(init_max_iter=50, n_iter_no_change=5, **params).fit(X, y)
     assert model.n_iter_ == 12
     assert model.stop_reason_.startswith("CONVERGENCE: LOSS FELL BY LESS THAN")
+
+
+def test_the_classifiers_subsample_is_stratified_by_class():
+    # 10 of 200 sequences in the rare class: a plain draw of 20 misses it
+    # about one time in three.
+    X_many = np.random.RandomState(0).normal(size=(200, 5, 1))
+    one_hot = np.eye(2)[np.r_[np.zeros(190, dtype=int), np.ones(10, dtype=int)]]
+    rare_drawn = []
+    for seed in range(10):
+        model = BPTTAttractorClassifier(
+            n_init=3, init_max_iter=5, init_max_samples=20, random_state=seed
+        )
+        drawn = model._trial_weight(X_many, one_hot, np.ones(200), 3)
+        assert np.count_nonzero(drawn) == 20
+        rare_drawn.append(int(one_hot[drawn > 0, 1].sum()))
+    assert rare_drawn == [1] * 10
+
+
+def test_a_class_of_one_sequence_leaves_the_subsample_unstratified():
+    X_many = np.random.RandomState(0).normal(size=(60, 5, 1))
+    one_hot = np.eye(2)[np.r_[np.zeros(59, dtype=int), 1]]
+    model = BPTTAttractorClassifier(
+        n_init=3, init_max_iter=5, init_max_samples=20, random_state=0
+    )
+    drawn = model._trial_weight(X_many, one_hot, np.ones(60), 3)
+    assert np.count_nonzero(drawn) == 20
