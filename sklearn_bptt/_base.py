@@ -297,6 +297,8 @@ RECENT_ITERATIONS = 10
 # it passes almost no gradient, and L-BFGS soon stops "converged".
 SATURATING_INPUT = 10.0
 SATURATION_SAMPLE = 1000
+# Steps read for it, spread evenly from the first to the last.
+SATURATION_STEPS = 5
 
 
 def _check_weights(sample_weight, X):
@@ -1121,32 +1123,41 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         """
 
     def _warn_if_saturated(self, X, layout, theta):
-        """Warn when the features alone saturate most units at the first step.
+        """Warn when the features alone saturate most units at some step.
 
         With features of unit scale the starting weights give the units
         inputs of about 1; features of large magnitude give inputs far out on
         the flat tails of tanh or the logistic, whose gradient vanishes, so
-        the fit learns little and may still end "converged".
+        the fit learns little and may still end "converged". A few steps
+        spread over the sequence are read, so that features which grow along
+        it (a trend in raw units) are caught as well as large ones.
         """
         if self.activation not in ("tanh", "logistic"):
             return
-        # The first step of at most 1000 sequences tells: a small sample,
-        # also where the sequences are on a Dask cluster.
-        sample = _dask.to_numpy(X[:SATURATION_SAMPLE, 0])
-        first_inputs = np.asarray(sample, dtype=np.float64)
-        unit_inputs = first_inputs @ layout.unpack(theta)["input_weights"]
-        median = float(np.median(np.abs(unit_inputs)))
-        if median > SATURATING_INPUT:
-            warnings.warn(
-                "Features of large magnitude: at the starting weights the "
-                "hidden units' inputs at the first step have a median magnitude "
-                f"of {median:.3g}, where {self.activation} units are saturated "
-                "and pass almost no gradient, so the fit can learn little. "
-                "Scale the features, for example with "
-                "sklearn_bptt.preprocessing.SequenceStandardScaler.",
-                UserWarning,
-                stacklevel=6,
-            )
+        # At most 1000 sequences at a few steps tell: a small sample, also
+        # where the sequences are on a Dask cluster.
+        n_timesteps = X.shape[1]
+        steps = np.unique(np.linspace(0, n_timesteps - 1, SATURATION_STEPS).round())
+        steps = steps.astype(int)
+        sample = _dask.to_numpy(X[:SATURATION_SAMPLE][:, steps])
+        unit_inputs = np.asarray(sample, dtype=np.float64) @ layout.unpack(theta)[
+            "input_weights"
+        ]
+        for step, inputs in zip(steps, np.swapaxes(unit_inputs, 0, 1), strict=True):
+            inputs = inputs[np.isfinite(inputs).all(axis=1)]  # not padding
+            median = float(np.median(np.abs(inputs))) if inputs.size else 0.0
+            if median > SATURATING_INPUT:
+                warnings.warn(
+                    "Features of large magnitude: at the starting weights the "
+                    f"hidden units' inputs at step {step + 1} of {n_timesteps} have "
+                    f"a median magnitude of {median:.3g}, where {self.activation} "
+                    "units are saturated and pass almost no gradient, so the fit "
+                    "can learn little. Scale the features, for example with "
+                    "sklearn_bptt.preprocessing.SequenceStandardScaler.",
+                    UserWarning,
+                    stacklevel=6,
+                )
+                return
 
     def _least_loss(self):
         """The lowest loss any net can reach on its targets: 0, unless smoothed."""

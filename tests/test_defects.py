@@ -443,3 +443,21 @@ def test_features_that_saturate_the_units_warn(Estimator):
         warm = quietly(Estimator(warm_start=True, **params), X, target)
         warm.input_weights_ *= 1e4
         quietly(warm, X, target)
+
+
+
+def test_features_that_grow_along_the_sequence_warn_of_saturation():
+    # A trend in raw units: small at the first step, far beyond tanh's range
+    # by the end. Shorter sequences' NaN padding is not read as inputs.
+    trend = X + 20.0 * np.arange(X.shape[1])[None, :, None]
+    trend[:5, -3:] = np.nan
+    params = {"n_hidden": 3, "max_iter": 5, "alpha": 1e-2, "random_state": 0}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        BPTTRegressor(**params).fit(trend, y)
+    messages = [str(w.message) for w in caught]
+    assert any(m.startswith("Features of large magnitude") for m in messages)
+    assert not any(issubclass(w.category, RuntimeWarning) for w in caught)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "Features of large magnitude")
+        quietly(BPTTRegressor(**params), X, y)
