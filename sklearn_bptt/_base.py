@@ -1140,9 +1140,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         steps = np.unique(np.linspace(0, n_timesteps - 1, SATURATION_STEPS).round())
         steps = steps.astype(int)
         sample = _dask.to_numpy(X[:SATURATION_SAMPLE][:, steps])
-        unit_inputs = np.asarray(sample, dtype=np.float64) @ layout.unpack(theta)[
-            "input_weights"
-        ]
+        unit_inputs = (
+            np.asarray(sample, dtype=np.float64) @ layout.unpack(theta)["input_weights"]
+        )
         for step, inputs in zip(steps, np.swapaxes(unit_inputs, 0, 1), strict=True):
             inputs = inputs[np.isfinite(inputs).all(axis=1)]  # not padding
             median = float(np.median(np.abs(inputs))) if inputs.size else 0.0

@@ -937,7 +937,10 @@ def from_long_table(
         Column naming the series of each row. Any values that sort: ints,
         strings, ...
     time_column : str or None
-        Column giving the time of each row: numbers or datetimes. Only their
+        Column giving the time of each row: numbers, datetimes, timedeltas,
+        periods, or an ordered categorical (sorted by its categories' order).
+        Strings are an error, since they sort as text ("10" before "2"):
+        convert them with ``pd.to_numeric`` or ``pd.to_datetime``. Only the
         order matters: the steps of a series are its rows sorted by time, so
         gaps in time are not filled in (resample first if the steps must be
         evenly spaced). None means the rows of each series are already in
@@ -1017,13 +1020,15 @@ def from_long_table(
     n_rows = len(ids)
     if n_rows == 0:
         raise ValueError("table has no rows; at least one is required.")
-    series_ids, codes = np.unique(ids, return_inverse=True)
+    series_ids, codes = _sorted_unique(ids, "id", id_column)
     if time_column is None:
         times = np.arange(n_rows)
         order = np.argsort(codes, kind="stable")
     else:
         times = _no_missing(column(time_column), "time", time_column)
-        order = np.lexsort((times, codes))
+        keys = _time_order(table[time_column], times, time_column)
+        _, time_codes = _sorted_unique(keys, "time", time_column)
+        order = np.lexsort((time_codes, codes))
     codes, times = codes[order], times[order]
     _check_no_repeated_steps(codes, times, series_ids, time_column)
     # Step number of every sorted row within its series.
@@ -1039,8 +1044,8 @@ def from_long_table(
             row = np.flatnonzero(bad)[0]
             raise ValueError(
                 f"Feature column {name!r} is {values[row]} at id "
-                f"{series_ids[codes[row]]!r}, time {times[row]!r}. NaN marks "
-                "padding in X; fill or drop missing values first."
+                f"{_shown(series_ids[codes[row]])}, time {_shown(times[row])}. "
+                "NaN marks padding in X; fill or drop missing values first."
             )
         X[codes, steps, j] = values
     y = None
@@ -1078,14 +1083,66 @@ def _column_reader(table):
     return column
 
 
+def _sorted_unique(values, what, name):
+    """``np.unique(values, return_inverse=True)``, naming a column that won't sort."""
+    try:
+        return np.unique(values, return_inverse=True)
+    except TypeError as error:
+        kinds = sorted({type(v).__name__ for v in values})
+        raise ValueError(
+            f"The {what} column {name!r} mixes values that do not sort together "
+            f"({', '.join(kinds)}); give it one kind of value."
+        ) from error
+
+
+def _shown(value):
+    """``repr`` of a table's value for a message: 0, not ``np.int64(0)``."""
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return str(value)
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    return repr(value)
+
+
+def _time_order(raw, times, name):
+    """Sort keys giving the time order of ``times``, the column ``raw`` as read.
+
+    Numbers, datetimes, timedeltas and periods sort as they are. An ordered
+    categorical sorts by its categories' order, which ``np.asarray`` drops.
+    Strings and unordered categoricals have no time order that sorting
+    would find ("10" sorts before "2"): errors.
+    """
+    dtype = getattr(raw, "dtype", None)
+    if getattr(dtype, "name", None) == "category":
+        if not dtype.ordered:
+            raise ValueError(
+                f"The time column {name!r} is an unordered categorical, whose "
+                "order is unknown; make it ordered (pd.Categorical(..., "
+                "ordered=True) with the categories in time order) or convert it "
+                "to numbers or datetimes."
+            )
+        return np.asarray(getattr(raw, "cat", raw).codes)
+    is_text = np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)
+    if times.dtype.kind in "US" or (
+        times.dtype.kind == "O" and is_text(times).astype(bool).any()
+    ):
+        raise ValueError(
+            f'The time column {name!r} holds strings, which sort as text ("10" '
+            'before "2", "2020-1-11" before "2020-01-09"); convert it to '
+            "numbers or datetimes first, for example with pd.to_numeric or "
+            "pd.to_datetime."
+        )
+    return times
+
+
 def _no_missing(values, what, name):
     """``values`` (an id, time or label column), checked for missing entries."""
     missing = missing_mask(values)
     if missing.any():
         row = np.flatnonzero(missing)[0]
         raise ValueError(
-            f"The {what} column {name!r} has a missing value ({values[row]!r}) "
-            f"in row {row}; every row needs a {what}."
+            f"The {what} column {name!r} has a missing value ({_shown(values[row])}) "
+            f"in row {row}; every row needs one."
         )
     return values
 
@@ -1096,8 +1153,8 @@ def _check_no_repeated_steps(codes, times, series_ids, time_column):
     if repeated.any():
         row = np.flatnonzero(repeated)[0]
         raise ValueError(
-            f"Series {series_ids[codes[row]]!r} has more than one row at "
-            f"{time_column} = {times[row]!r}; every (id, time) pair must be "
+            f"Series {_shown(series_ids[codes[row]])} has more than one row at "
+            f"{time_column} = {_shown(times[row])}; every (id, time) pair must be "
             "unique. Aggregate or drop the duplicate rows first."
         )
 
@@ -1140,8 +1197,9 @@ def _one_label_per_series(labels, codes, starts, series_ids, label_column):
     if conflicting.any():
         row = np.flatnonzero(conflicting)[0]
         raise ValueError(
-            f"Series {series_ids[codes[row]]!r} has conflicting labels in column "
-            f"{label_column!r}: {per_series[codes[row]]!r} and {labels[row]!r}. "
+            f"Series {_shown(series_ids[codes[row]])} has conflicting labels in "
+            f"column {label_column!r}: {_shown(per_series[codes[row]])} and "
+            f"{_shown(labels[row])}. "
             "A series needs one label; use per-step targets as a feature-like "
             "column and a regressor with output='sequence' instead."
         )

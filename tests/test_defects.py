@@ -445,7 +445,6 @@ def test_features_that_saturate_the_units_warn(Estimator):
         quietly(warm, X, target)
 
 
-
 def test_features_that_grow_along_the_sequence_warn_of_saturation():
     # A trend in raw units: small at the first step, far beyond tanh's range
     # by the end. Shorter sequences' NaN padding is not read as inputs.

@@ -413,3 +413,47 @@ def test_only_fit_on_a_dataframe_warns():
         SequenceStandardScaler().fit(frame.to_numpy())  # no names, no hint
         X, _, _ = from_long_table(frame, id_column="series_id", time_column="step")
         SequenceStandardScaler().fit(X)
+
+
+def test_an_ordered_categorical_time_sorts_by_its_categories():
+    months = pd.Categorical(
+        ["Mar", "Jan", "Feb"] * 2, categories=["Jan", "Feb", "Mar"], ordered=True
+    )
+    table = pd.DataFrame(
+        {"id": [1, 1, 1, 2, 2, 2], "month": months, "v": [3.0, 1, 2] * 2}
+    )
+    X, _, _, times = from_long_table(
+        table, id_column="id", time_column="month", return_times=True
+    )
+    assert_array_equal(X[:, :, 0], [[1, 2, 3], [1, 2, 3]])
+    assert times[0].tolist() == ["Jan", "Feb", "Mar"]
+
+
+@pytest.mark.parametrize(
+    "times, problem",
+    [
+        (["10", "9", "2"], "holds strings"),
+        (pd.Categorical(["b", "a", "c"]), "is an unordered categorical"),
+        ([0, "1", 2], "holds strings"),
+        ([0, 1.5, pd.Timestamp("2020")], "mixes values that do not sort"),
+    ],
+)
+def test_times_without_a_time_order_are_errors(times, problem):
+    table = pd.DataFrame({"id": [1, 1, 1], "t": times, "v": [1.0, 2, 3]})
+    with pytest.raises(ValueError, match=f"time column 't' {problem}"):
+        from_long_table(table, id_column="id", time_column="t")
+
+
+def test_ids_that_do_not_sort_together_are_an_error():
+    table = pd.DataFrame({"id": ["b", 1, 1, "b"], "t": [0, 0, 1, 1], "v": [1.0] * 4})
+    with pytest.raises(ValueError, match="id column 'id' mixes values .*int, str"):
+        from_long_table(table, id_column="id", time_column="t")
+
+
+def test_messages_show_the_tables_values_plainly():
+    table = pd.DataFrame({"id": ["a", "a"], "t": [0, 0], "v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="more than one row at t = 0;"):
+        from_long_table(table, id_column="id", time_column="t")
+    table = pd.DataFrame({"id": ["a", "a"], "t": [0, 1], "v": [1.0, np.nan]})
+    with pytest.raises(ValueError, match="is nan at id 'a', time 1\\."):
+        from_long_table(table, id_column="id", time_column="t")
