@@ -858,7 +858,13 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 return None
         splitter = StratifiedKFold if labels is not None else KFold
         folds = splitter(n_folds, shuffle=True, random_state=seed)
-        splits = folds.split(rows, None if labels is None else labels[rows])
+        with warnings.catch_warnings():
+            # A class with fewer sequences than folds is left out of some
+            # folds, as intended here; the user set no n_splits to be told of.
+            warnings.filterwarnings(
+                "ignore", "The least populated class", category=UserWarning
+            )
+            splits = list(folds.split(rows, None if labels is None else labels[rows]))
         return [
             _split_by_groups(sample_weight, groups, held_out) for _, held_out in splits
         ]

@@ -445,7 +445,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         return _final_proba, _weighted_accuracy
 
     def _stratification_labels(self, y):
-        return np.argmax(y, axis=1)
+        # The labels themselves, so that a split's error names them.
+        return self.classes_[np.argmax(y, axis=1)]
 
     def _make_targets(self, y, sample_weight):
         return FinalWindowTargets(

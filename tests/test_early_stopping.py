@@ -224,6 +224,12 @@ def test_a_split_that_cannot_be_made_names_validation_fraction():
         BPTTAttractorClassifier(early_stopping=True).fit(X[:6], few)
 
 
+def test_a_class_too_small_to_split_is_named_by_its_label():
+    rare = np.r_[["rare"], labels[1:20]]
+    with pytest.raises(ValueError, match=r"too few members are: \['rare'\]"):
+        BPTTAttractorClassifier(early_stopping=True).fit(X[:20], rare)
+
+
 def test_one_held_out_target_value_is_too_few_for_r2():
     # 0.1 of 8 sequences holds one out, whose R^2 is undefined (NaN).
     with pytest.raises(ValueError, match=r"too few to score: R\^2 needs two"):

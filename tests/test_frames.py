@@ -1,5 +1,7 @@
 """The classifier's frames: consecutive input steps read as one step of the net."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -234,8 +236,13 @@ def test_classes_too_small_to_stratify_are_not_searched_but_one_rare_class_is(sc
     BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X[:4], y[:4])
     assert calls == []  # no class has a member for each of three folds
     y[0] = "rare"  # the other classes still stratify; the folds may lack it
-    BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        BPTTAttractorClassifier(max_iter=2, random_state=0).fit(X, y)
     assert calls[:6] == [12, 12, 12, 1, 1, 1]
+    # scikit-learn's warning about n_splits, which the user never set, is not
+    # passed on.
+    assert not [w for w in caught if "least populated" in str(w.message)]
 
 
 def test_a_2d_X_is_not_searched(scored):

@@ -177,6 +177,7 @@ def test_the_classifiers_subsample_is_stratified_by_class():
         model = BPTTAttractorClassifier(
             n_init=3, init_max_iter=5, init_max_samples=20, random_state=seed
         )
+        model.classes_ = np.arange(2)  # set by fit before the draw
         drawn = model._trial_weight(X_many, one_hot, np.ones(200), 3)
         assert np.count_nonzero(drawn) == 20
         rare_drawn.append(int(one_hot[drawn > 0, 1].sum()))
@@ -189,5 +190,6 @@ def test_a_class_of_one_sequence_leaves_the_subsample_unstratified():
     model = BPTTAttractorClassifier(
         n_init=3, init_max_iter=5, init_max_samples=20, random_state=0
     )
+    model.classes_ = np.arange(2)  # set by fit before the draw
     drawn = model._trial_weight(X_many, one_hot, np.ones(60), 3)
     assert np.count_nonzero(drawn) == 20
