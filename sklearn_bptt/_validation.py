@@ -216,6 +216,13 @@ def check_sequences(estimator, X, *, reset, check_names=True):
     if X.ndim == 2 and reset and columns is not None:
         index_names = list(getattr(getattr(X_in, "index", None), "names", []))
         _warn_if_long_table(estimator, list(columns), index_names, X)
+    if X.ndim == 2 and np.isnan(X).any():
+        sample, feature = np.argwhere(np.isnan(X))[0]
+        raise ValueError(
+            f"X contains NaN at sample {sample}, feature {feature}. 2D X is one "
+            "step per sample, which cannot be padded (NaN marks padding steps "
+            "at the end of a 3D sequence); fill or drop missing values first."
+        )
     X = as_three_dimensional(X, estimator, reset)
     return X, sequence_lengths(X)
 

@@ -139,7 +139,7 @@ def test_auto_alpha_from_few_targets_equals_numpy(client, small_chunks, monkeypa
 def test_auto_alpha_counts_per_step_targets_on_the_workers(client, monkeypatch):
     # Many target entries: alpha="auto" is 1e-2, and the per-step targets
     # are counted where they are, never brought to this process (nor the
-    # sequences: only the first step of a few, to check their scale).
+    # sequences: only a few steps of at most 1000, to check their scale).
     brought = []
     to_numpy = _dask.to_numpy
 
@@ -154,7 +154,7 @@ def test_auto_alpha_counts_per_step_targets_on_the_workers(client, monkeypatch):
     model = BPTTRegressor(output="sequence", n_hidden=3, max_iter=5, random_state=0)
     fitted = model.fit(da.from_array(X, chunks=20), da.from_array(Y, chunks=20))
     assert fitted.alpha_ == 1e-2
-    assert brought == []
+    assert [shape[1] for shape in brought] == [_base.SATURATION_STEPS]
 
 
 @pytest.mark.parametrize("frame_length", [1, 3])
@@ -346,7 +346,8 @@ def bytes_sent_to_driver(client, since):
 
 def test_the_driver_never_holds_X(client, monkeypatch):
     monkeypatch.setattr(_engine, "CHUNK_BYTES", 80_000)  # a few chunks per block
-    n_blocks, n_samples, n_steps = 4, 100, 40
+    # 80 steps, so that the five the scale check reads are a small share.
+    n_blocks, n_samples, n_steps = 4, 100, 80
     driver = os.getpid()
     make = dask.delayed(block_of_sequences, pure=True)
     X = da.concatenate(
@@ -369,8 +370,8 @@ def test_the_driver_never_holds_X(client, monkeypatch):
     assert predictions.shape == (n_blocks * n_samples,)
     model.score(X, y)
 
-    # The driver received the lengths, digests, gradients and predictions:
-    # a small share of X.
+    # The driver received the lengths, digests, gradients, predictions and
+    # five steps of every sequence (the scale check): a small share of X.
     received = bytes_sent_to_driver(client, start)
     assert received < X.nbytes / 4, (received, X.nbytes)
     # The same count sees X when it is gathered.

@@ -75,7 +75,8 @@ BAD_X = {
     "NaN in some features of a 2D row": (
         with_nan(X[:, 0], (6, 1)),
         ValueError,
-        "some but not all features of sample 6 at step 0",
+        "NaN at sample 6, feature 1. 2D X is one step per sample, which cannot "
+        "be padded",
     ),
     "all padding": (
         with_nan(X, (5,)),
@@ -85,7 +86,7 @@ BAD_X = {
     "all padding in 2D": (
         with_nan(X[:, 0], (7,)),
         ValueError,
-        "Sample 7 of X is entirely NaN",
+        "NaN at sample 7, feature 0. 2D X",
     ),
     "sparse X": (sp.csr_matrix(np.ones((3, 2))), TypeError, "Sparse data"),
     "complex X": (X + 1j, ValueError, "Complex data not supported"),
@@ -506,6 +507,9 @@ DEFECT_MESSAGES = {
     "gap": r"X contains NaN at sample \d+, step \d+, before the end",
     "partial": r"X contains NaN in some but not all features of sample \d+",
     "all padding": r"Sample \d+ of X is entirely NaN",
+    # NaN in 2D X, which has no steps to pad: what "partial" and "all
+    # padding" become when the example is one step per sample.
+    "2D NaN": r"X contains NaN at sample \d+, feature \d+\. 2D X is one step",
 }
 
 TINY = {"n_hidden": 2, "max_iter": 3, "random_state": 0}
@@ -520,7 +524,8 @@ def sequences(draw, feature_counts=(1, 2, 3)):
     there is no defect) and ``defect`` a key of ``DEFECT_MESSAGES``.
     """
     # Half the examples are clean, the other half carry one defect.
-    defect = draw(st.sampled_from([None] * 4 + list(DEFECT_MESSAGES)[1:]))
+    drawn_defects = [d for d in DEFECT_MESSAGES if d not in (None, "2D NaN")]
+    defect = draw(st.sampled_from([None] * 4 + drawn_defects))
     partial = defect == "partial"
     n = draw(st.integers(1, 5))
     # A gap needs a real step after the NaN one; a partial step two features.
@@ -557,6 +562,8 @@ def sequences(draw, feature_counts=(1, 2, 3)):
         values[i] = np.nan
     if T == 1 and draw(st.booleans()):
         values = values[:, 0]  # 2D: one step per sample
+        if defect in ("partial", "all padding"):
+            defect = "2D NaN"
     container = draw(st.sampled_from(["array", "list", "object"]))
     is_float32 = dtype == "float32" and container == "array"
     if container == "list":
