@@ -805,7 +805,10 @@ def make_sliding_windows(series, window, horizon=1, step=1):
     _check_positive_int("step", step)
     horizons = _check_horizons(horizon)
     values = check_array(
-        series, ensure_2d=False, dtype=[np.float64, np.float32], input_name="series"
+        as_numeric_array(series, "series"),
+        ensure_2d=False,
+        dtype=[np.float64, np.float32],
+        input_name="series",
     )
     if values.ndim not in (1, 2):
         raise ValueError(
@@ -1245,7 +1248,8 @@ def to_long_table(
         Names of the id and (with ``per_step=True``) time columns.
     value_columns : str or list of str, default=None
         Names of the value columns, one per value: e.g. ``clf.classes_`` for
-        ``predict_proba``. None means ``"value"`` for one value per series or
+        ``predict_proba``. None means a DataFrame's own column names (for
+        one row per series), else ``"value"`` for one value per series or
         step, else ``"value_0"``, ``"value_1"``, ...
     as_frame : bool, default=True
         Return a pandas DataFrame; False returns a dict of 1D ndarrays
@@ -1277,12 +1281,16 @@ def to_long_table(
     3  b     0    0.1
     4  b     1    0.2
     """
+    if value_columns is None and not per_step and hasattr(values, "columns"):
+        value_columns = list(values.columns)  # a DataFrame's own names
     values, ids = np.asarray(values), np.asarray(ids)
     if values.ndim == 0 or ids.ndim != 1 or len(values) != len(ids):
         raise ValueError(
             f"values (shape {values.shape}) and ids (shape {ids.shape}) need one "
             "entry per series each."
         )
+    if len(values) == 0:
+        raise ValueError("values and ids are empty: there is no series to write.")
     if per_step:
         series, steps, kept = _real_steps(values)
         table = {

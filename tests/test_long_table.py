@@ -457,3 +457,15 @@ def test_messages_show_the_tables_values_plainly():
     table = pd.DataFrame({"id": ["a", "a"], "t": [0, 1], "v": [1.0, np.nan]})
     with pytest.raises(ValueError, match="is nan at id 'a', time 1\\."):
         from_long_table(table, id_column="id", time_column="t")
+
+
+def test_a_dataframe_of_values_keeps_its_column_names():
+    values = pd.DataFrame({"p": [1.0, 2.0], "q": [3.0, 4.0]})
+    table = to_long_table(values, np.array(["a", "b"]))
+    assert list(table.columns) == ["id", "p", "q"]
+    assert_array_equal(table["q"], [3.0, 4.0])
+
+
+def test_no_series_to_write_is_an_error():
+    with pytest.raises(ValueError, match="values and ids are empty"):
+        to_long_table(np.zeros(0), np.array([]))

@@ -493,6 +493,9 @@ def test_sliding_windows_argument_errors(series, kwargs, message):
         (np.arange(5), {"window": 4, "horizon": 2}, "series has 5 steps"),
         (np.zeros((4, 2, 2)), {"window": 2}, "dim 3"),
         (np.array([0.0, np.nan, 1.0, 2.0]), {"window": 2}, "NaN"),
+        # numbers as text would be read as numbers by numpy, silently
+        (np.array(["1", "2", "3"]), {"window": 1}, "series contains strings"),
+        (["1", "2", "3"], {"window": 1}, "series contains strings"),
     ],
 )
 def test_sliding_windows_errors(series, kwargs, message):
