@@ -7,7 +7,7 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
@@ -79,7 +79,10 @@ SHARED_DOCS = {
     learn_time_constant : bool, default=False
         Learn every unit's time constant, starting from ``time_constant``:
         its leak rate ``1 / time_constant_`` is the logistic function of a
-        parameter in the vector L-BFGS optimises, so it stays above 1.
+        parameter in the vector L-BFGS optimises, so it stays above 1 (a
+        start at 1 begins at 1.01, as 1 is the limit of an infinite
+        parameter). A warm start goes on from the fitted ``time_constant_``,
+        as from every other fitted parameter, whatever ``time_constant`` is.
 
     settle_time_constant : float >= 1 or None, default={settle_time_constant_default}
         Time constant of every unit during the settle steps; None keeps each
@@ -121,7 +124,9 @@ SHARED_DOCS = {
 """,
     "optimiser_parameters": """\
     max_fun : int, default=15000
-        Maximum number of loss evaluations.
+        Maximum number of loss evaluations of each start's run. SciPy's
+        L-BFGS-B checks it between iterations, so a run may exceed it by the
+        evaluations of its last line search.
 
     tol : float, default=1e-5
         L-BFGS has converged when the largest gradient component falls below
@@ -1020,7 +1025,9 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             make_monitor=make_monitor,
         )
         # A Dask objective runs every evaluation on the cluster already.
-        in_turn = self.n_jobs in (None, 1) or isinstance(objective, _dask.DaskObjective)
+        in_turn = effective_n_jobs(self.n_jobs) == 1 or isinstance(
+            objective, _dask.DaskObjective
+        )
         if len(starts) == 1 or in_turn:
             runs = []
             for start, theta in enumerate(starts, 1):
@@ -1308,7 +1315,7 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                 self, layout, X, y, lengths, sample_weight, leaks, alpha
             )
         # One start uses the workers for chunks of samples, several for starts.
-        n_jobs = self.n_jobs if n_starts == 1 else None
+        n_jobs = self.n_jobs if n_starts == 1 else 1
         objective = self._objective(
             layout, X, y, lengths, sample_weight, n_jobs, leaks, alpha
         )

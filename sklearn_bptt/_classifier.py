@@ -129,7 +129,8 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         value still reaches it. A sequence's frames end at its last real step
         (a length that is not a multiple starts with zeros). A frame as long
         as the sequence reads it whole, as one input: the net is then a
-        one-hidden-layer network on the flattened sequence. ``"auto"`` reads
+        one-hidden-layer network on the flattened sequence; a longer number
+        is cut to the longest training sequence. ``"auto"`` reads
         sequences of up to 300 steps one step at a time and longer ones in
         the shortest frames that keep them within 300 frames (over 1460
         steps, frames of 5 scored 0.77 against 0.65 for single steps, in a

@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
 from ._engine import Objective, exact_sum, one_blas_thread, stack_frames, sum_chunks
 from ._validation import (
     ENCODE_HELP,
+    NOTHING_TO_SCORE,
     SHAPES_HELP,
     as_three_dimensional,
     check_every_output_has_a_target,
@@ -714,6 +715,8 @@ def pooled_r2(y, y_pred, sample_weight):
         )
     )
     weighted_sum, total_weight, n_targets = map(fsum, np.array(first).T)
+    if n_targets == 0:
+        raise ValueError(NOTHING_TO_SCORE)
     if n_targets < 2:
         warnings.warn(
             "R^2 score is not well-defined with less than two samples.",

@@ -997,7 +997,8 @@ class Objective:
         value. Zeroing their gradient keeps them fixed, the way backprop keeps
         any linear constraint.
     n_jobs : int or None
-        Threads for the chunks; None or 1 runs them in turn.
+        Threads for the chunks; 1 runs them in turn, None too unless in a
+        :func:`joblib.parallel_config` context that sets more.
     leak : float or ndarray of shape (H,), default=1.0
         Leak rate of the hidden units (see :func:`forward`), unless the
         layout holds learned ``leak_logits``.
@@ -1102,7 +1103,7 @@ class Objective:
             # a different order on a different number of threads, which would
             # make the result depend on n_jobs.
             with one_blas_thread():
-                results = Parallel(n_jobs=self.n_jobs or 1, backend="threading")(
+                results = Parallel(n_jobs=self.n_jobs, backend="threading")(
                     delayed(self.chunk_loss_and_gradient)(params, i) for i in indices
                 )
         return sum_chunks(results, params, self.layout, self.alpha, self.free)

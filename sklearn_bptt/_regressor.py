@@ -16,6 +16,7 @@ from ._base import BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, SequenceTargets, exact_sum
 from ._validation import (
     NAN_MEANING,
+    NOTHING_TO_SCORE,
     as_numeric_array,
     check_every_output_has_a_target,
     check_targets_where_predicted,
@@ -481,6 +482,8 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
             return _dask.pooled_r2(y, y_pred, sample_weight)
         check_targets_where_predicted(y, y_pred)
         targeted = ~np.isnan(y)
+        if not targeted.any():
+            raise ValueError(NOTHING_TO_SCORE)
         weights = None
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, y_pred)

@@ -331,6 +331,13 @@ def sequence_lengths(X, first_sample=0):
     return lengths
 
 
+# score with output="sequence" on targets that are all NaN.
+NOTHING_TO_SCORE = (
+    "y has no target to score: every entry is NaN, which means 'no target "
+    "here' with output='sequence'."
+)
+
+
 def check_every_output_has_a_target(Y, sample_weight):
     """Raise a ValueError if an output unit has no weighted target at any step.
 

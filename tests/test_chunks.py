@@ -1,9 +1,10 @@
 """Chunked objectives: the same loss and gradient, whatever runs the chunks."""
 
+import joblib
 import numpy as np
 import pytest
 
-from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor, _engine
+from sklearn_bptt import BPTTAttractorClassifier, BPTTRegressor, _base, _engine
 from sklearn_bptt._engine import (
     FinalWindowTargets,
     Objective,
@@ -75,3 +76,39 @@ def test_n_jobs_does_not_change_the_model(Estimator, monkeypatch):
             getattr(models[0], name), getattr(models[1], name)
         )
     np.testing.assert_array_equal(models[0].predict(X), models[1].predict(X))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_n_jobs_none_takes_its_workers_from_joblibs_parallel_config(monkeypatch):
+    # n_jobs=None is 1 unless a joblib.parallel_config context sets more, as
+    # in scikit-learn: there the starts, or one start's chunks, run on its
+    # workers, with the same model as in turn.
+    monkeypatch.setattr(_engine, "CHUNK_BYTES", 20_000)  # several chunks
+    workers = []
+
+    def recording(module, what):
+        parallel = module.Parallel
+
+        def recorded(*args, **kwargs):
+            runner = parallel(*args, **kwargs)
+            workers.append((what, runner.n_jobs))
+            return runner
+
+        monkeypatch.setattr(module, "Parallel", recorded)
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(200, 8, 2))
+    y = X[:, :, 0].sum(axis=1)
+    params = dict(n_hidden=4, max_iter=10, n_init=2, init_max_iter=5, random_state=0)
+    one_start = {**params, "n_init": 1}
+    in_turn = [BPTTRegressor(**p).fit(X, y) for p in (params, one_start)]
+    recording(_base, "starts")
+    recording(_engine, "chunks")
+    with joblib.parallel_config(n_jobs=2):
+        side_by_side = BPTTRegressor(**params).fit(X, y)
+        assert ("starts", 2) in workers
+        workers.clear()
+        threaded = BPTTRegressor(**one_start).fit(X, y)
+        assert set(workers) == {("chunks", 2)}
+    for model, reference in zip((side_by_side, threaded), in_turn, strict=True):
+        np.testing.assert_array_equal(model.predict(X), reference.predict(X))

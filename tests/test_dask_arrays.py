@@ -252,6 +252,9 @@ def test_per_step_targets_fit_equals_numpy(client, small_chunks):
     message = f"target at sample {padded[0]}, step {padded[1]}, where X is padding"
     with pytest.raises(ValueError, match=message):
         dask_fit.score(X_dask, da.from_array(Y, chunks=(20, 4)))
+    # No target at all is an error too, as with NumPy arrays.
+    with pytest.raises(ValueError, match="y has no target to score"):
+        dask_fit.score(X_dask, da.full(Y.shape, np.nan, chunks=(20, 4)))
 
 
 def capture_objectives(monkeypatch):

@@ -182,6 +182,12 @@ def test_sequence_score_checks_the_shape_of_y(sequence_model, bad_y):
         model.score(X, bad_y(Y))
 
 
+def test_sequence_score_with_no_target_says_so(sequence_model):
+    model, Y = sequence_model
+    with pytest.raises(ValueError, match="y has no target to score: every entry"):
+        model.score(X, np.full_like(Y, np.nan))
+
+
 def test_sequence_score_checks_the_length_of_sample_weight(sequence_model):
     model, Y = sequence_model
     with pytest.raises(ValueError, match="sample_weight.shape == .* expected"):
