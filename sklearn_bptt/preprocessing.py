@@ -942,8 +942,9 @@ def from_long_table(
     time_column : str or None
         Column giving the time of each row: numbers, datetimes, timedeltas,
         periods, or an ordered categorical (sorted by its categories' order).
-        Strings are an error, since they sort as text ("10" before "2"):
-        convert them with ``pd.to_numeric`` or ``pd.to_datetime``. Only the
+        Strings, also as an unordered categorical's categories, are an error,
+        since they sort as text ("10" before "2"): convert them with
+        ``pd.to_numeric`` or ``pd.to_datetime``. Only the
         order matters: the steps of a series are its rows sorted by time, so
         gaps in time are not filled in (resample first if the steps must be
         evenly spaced). None means the rows of each series are already in
@@ -1110,20 +1111,13 @@ def _shown(value):
 def _time_order(raw, times, name):
     """Sort keys giving the time order of ``times``, the column ``raw`` as read.
 
-    Numbers, datetimes, timedeltas and periods sort as they are. An ordered
-    categorical sorts by its categories' order, which ``np.asarray`` drops.
-    Strings and unordered categoricals have no time order that sorting
-    would find ("10" sorts before "2"): errors.
+    Numbers, datetimes, timedeltas and periods sort as they are, also as
+    the categories of an unordered categorical. An ordered categorical
+    sorts by its categories' order, which ``np.asarray`` drops. Strings have
+    no time order that sorting would find ("10" sorts before "2"): an error.
     """
     dtype = getattr(raw, "dtype", None)
-    if getattr(dtype, "name", None) == "category":
-        if not dtype.ordered:
-            raise ValueError(
-                f"The time column {name!r} is an unordered categorical, whose "
-                "order is unknown; make it ordered (pd.Categorical(..., "
-                "ordered=True) with the categories in time order) or convert it "
-                "to numbers or datetimes."
-            )
+    if getattr(dtype, "name", None) == "category" and dtype.ordered:
         return np.asarray(getattr(raw, "cat", raw).codes)
     is_text = np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)
     if times.dtype.kind in "US" or (
@@ -1132,8 +1126,8 @@ def _time_order(raw, times, name):
         raise ValueError(
             f'The time column {name!r} holds strings, which sort as text ("10" '
             'before "2", "2020-1-11" before "2020-01-09"); convert it to '
-            "numbers or datetimes first, for example with pd.to_numeric or "
-            "pd.to_datetime."
+            "numbers or datetimes first (pd.to_numeric, pd.to_datetime), or to "
+            "an ordered categorical with its categories in time order."
         )
     return times
 

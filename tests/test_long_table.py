@@ -433,7 +433,7 @@ def test_an_ordered_categorical_time_sorts_by_its_categories():
     "times, problem",
     [
         (["10", "9", "2"], "holds strings"),
-        (pd.Categorical(["b", "a", "c"]), "is an unordered categorical"),
+        (pd.Categorical(["b", "a", "c"]), "holds strings"),  # unordered
         ([0, "1", 2], "holds strings"),
         ([0, 1.5, pd.Timestamp("2020")], "mixes values that do not sort"),
     ],
@@ -442,6 +442,13 @@ def test_times_without_a_time_order_are_errors(times, problem):
     table = pd.DataFrame({"id": [1, 1, 1], "t": times, "v": [1.0, 2, 3]})
     with pytest.raises(ValueError, match=f"time column 't' {problem}"):
         from_long_table(table, id_column="id", time_column="t")
+
+
+def test_an_unordered_categorical_of_numbers_sorts_by_its_values():
+    times = pd.Categorical([3, 1, 2])
+    table = pd.DataFrame({"id": [1, 1, 1], "t": times, "v": [3.0, 1.0, 2.0]})
+    X, _, _ = from_long_table(table, id_column="id", time_column="t")
+    assert_array_equal(X[0, :, 0], [1.0, 2.0, 3.0])
 
 
 def test_ids_that_do_not_sort_together_are_an_error():
