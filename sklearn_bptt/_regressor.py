@@ -439,7 +439,10 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         """Coefficient of determination R^2 of the prediction.
 
         With ``output="sequence"`` it is computed over every entry of ``y``
-        that is not NaN (every targeted step and output), pooled.
+        that is not NaN (every targeted step and output), pooled. This is
+        what a search or ``cross_validate`` uses with ``scoring=None``;
+        scikit-learn's ``"r2"`` scorer refuses NaN and 3D targets, and on 2D
+        targets averages R^2 over the steps instead.
 
         Parameters
         ----------

@@ -311,6 +311,9 @@ class SequenceZNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
     level carries information. 2D input is one step per sample, which every
     feature makes constant, so it becomes 0.
 
+    ``set_output(transform="pandas")`` works for 2D input only, since a
+    DataFrame cannot hold a 3D array.
+
     Examples
     --------
     >>> import numpy as np
