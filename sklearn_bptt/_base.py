@@ -732,8 +732,10 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         if warm:
             self._check_warm_start(layout)
         starts = self._starting_points(layout, warm, time_constants)
+        trivial_loss = self._trivial_loss(y, fit_weight)
         if not warm:  # fitted weights may take large inputs on purpose
             self._warn_if_saturated(X, layout, starts[0])
+            self._warn_if_targets_large(trivial_loss)
         leaks = (_leak_rates(time_constants), _leak_rate(self.settle_time_constant))
         alpha, alpha_from_cv = self._resolve_alpha(
             layout, X, y, lengths, fit_weight, leaks, starts
@@ -744,7 +746,6 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
         trial_objectives = self._trial_objectives(
             layout, X, y, lengths, fit_weight, len(starts), leaks, alpha
         )
-        trivial_loss = self._trivial_loss(y, fit_weight)
         validation_score = None
         if validation_weight is not None:
             validation_score = self._validation_score(
@@ -1171,6 +1172,12 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
                     stacklevel=6,
                 )
                 return
+
+    def _warn_if_targets_large(self, trivial_loss):
+        """Warn before a fit to targets far from the outputs' starting scale.
+
+        Only the regressor's targets can be; the classifier's are classes.
+        """
 
     def _least_loss(self):
         """The lowest loss any net can reach on its targets: 0, unless smoothed."""

@@ -695,7 +695,7 @@ class BPTTAttractorClassifier(ClassifierMixin, BaseBPTT):
         fixed_points, groups = _group_end_points(runs[settled, -1], 100 * tol)
         basin = np.full(len(runs), -1)
         basin[settled] = groups
-        distance = np.full(runs.shape[:2], np.nan)
+        distance = np.full(runs.shape[:2], np.nan, dtype=runs.dtype)
         distance[settled] = np.linalg.norm(
             runs[settled] - fixed_points[groups][:, None, :], axis=2
         )

@@ -667,9 +667,10 @@ def _per_block(function, Y, sample_weight, *args):
 def trivial_squared_error(Y, sample_weight):
     """``BPTTRegressor._trivial_loss`` of per-step targets held as a Dask array.
 
-    The loss of predicting every output's weighted mean; only the warning
-    about a fit that learned nothing uses it. The means are summed block by
-    block, so they may differ from the in-memory ones in the last bits.
+    The loss of predicting every output's weighted mean: the scale of the
+    plateau rule and of the warnings about large targets and about a fit
+    that learned nothing. The means are summed block by block, so they may
+    differ from the in-memory ones in the last bits.
     """
     sums = np.sum(_per_block(_block_target_sums, Y, sample_weight), axis=0)
     with np.errstate(over="ignore", invalid="ignore"):

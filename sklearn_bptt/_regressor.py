@@ -1,5 +1,7 @@
 """BPTTRegressor: a recurrent network regressor trained by BPTT and L-BFGS."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
@@ -12,7 +14,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _dask
-from ._base import BaseBPTT, fill_shared_docs
+from ._base import SCALE_PER_STEP_TARGETS, BaseBPTT, fill_shared_docs
 from ._engine import FinalWindowTargets, SequenceTargets, exact_sum
 from ._validation import (
     NAN_MEANING,
@@ -22,6 +24,12 @@ from ._validation import (
     check_targets_where_predicted,
     check_targets_within_sequences,
 )
+
+# Targets whose standard deviation exceeds this warn before the fit: an order
+# of magnitude above the outputs' starting scale. A sum of 20 unit inputs
+# scaled to a standard deviation of 9.5, 14, 24 and 47 scored a held-out R^2
+# of 0.9996, 0.999, 0.99-0.999 and 0.76-0.97 (0.9999 at 4.7).
+LARGE_TARGET_SPREAD = 10.0
 
 
 def _final_outputs(batch, states, params):
@@ -379,10 +387,40 @@ class BPTTRegressor(RegressorMixin, BaseBPTT):
         has_target = ~np.isnan(y)
         weights = has_target * sample_weight[:, None, None]
         values = np.where(has_target, y, 0)
+        counted = weights > 0
+        lowest = np.where(counted, y, np.inf).min(axis=(0, 1))
+        if np.array_equal(lowest, np.where(counted, y, -np.inf).max(axis=(0, 1))):
+            # Constant targets: the constant is exact, not a mean's rounding
+            # away from it (which the 'learned nothing' warning would read as
+            # a loss to beat).
+            return 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             means = (weights * values).sum(axis=(0, 1)) / weights.sum(axis=(0, 1))
             errors = weights * (values - means) ** 2
             return 0.5 * exact_sum(errors) / exact_sum(weights)
+
+    def _warn_if_targets_large(self, trivial_loss):
+        # The tanh units' outputs start at a scale of about 1, so targets
+        # spread far wider need output weights grown far from their start,
+        # against the penalty; L-BFGS gets there slowly and may stop
+        # "converged" well short of it.
+        spread = np.sqrt(2 * trivial_loss)  # the targets' standard deviation
+        if spread > LARGE_TARGET_SPREAD:
+            warnings.warn(
+                f"Targets of large spread: their standard deviation is "
+                f"{spread:.3g}, while the network's outputs start at a scale of "
+                "about 1, so the fit must grow its output weights far and can end "
+                "well short of what scaled targets reach, still reporting "
+                "convergence (a sum of 20 inputs with a standard deviation of 47 "
+                "scored a held-out R^2 of 0.76-0.97, 0.9999 scaled). Scaling them "
+                "usually helps, for example with "
+                "sklearn.compose.TransformedTargetRegressor(transformer="
+                f"StandardScaler()) ({SCALE_PER_STEP_TARGETS}); where "
+                'alpha="auto" cross-validates the penalty, which is chosen on the '
+                "targets' scale, compare both by cross-validation.",
+                UserWarning,
+                stacklevel=6,
+            )
 
     def _unscorable(self, y, validation_weight):
         held_out = y[validation_weight > 0]

@@ -83,7 +83,7 @@ def test_attractors_hold_on_the_direction_task():
     assert set(found.classes) == {0, 1, 2}
 
 
-def test_fixed_points_keep_the_model_dtype_when_none_is_found():
+def test_the_attractors_keep_the_model_dtype_whether_or_not_any_is_found():
     rng = np.random.RandomState(2)
     X, y = noisy_direction_task(40, rng)
     model = BPTTAttractorClassifier(n_hidden=3, max_iter=3, random_state=0)
@@ -91,6 +91,7 @@ def test_fixed_points_keep_the_model_dtype_when_none_is_found():
     for tol in (1e-30, 1.0):  # none settled; every run settled
         found = model.find_attractors(X[:5].astype(np.float32), n_free_steps=2, tol=tol)
         assert found.fixed_points.dtype == np.float32
+        assert found.distance.dtype == found.movement.dtype == np.float32
         assert found.fixed_points.shape[1] == 3
     assert len(found.fixed_points) > 0
 

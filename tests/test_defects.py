@@ -466,3 +466,37 @@ def test_features_that_grow_along_the_sequence_warn_of_saturation():
     with warnings.catch_warnings():
         warnings.filterwarnings("error", "Features of large magnitude")
         quietly(BPTTRegressor(**params), X, y)
+
+
+def test_targets_of_large_spread_warn_before_the_fit():
+    # A sum of 20 inputs times 30 scored R^2 0.62 held out (1.00 scaled),
+    # and the fit still ended "converged".
+    rng = np.random.RandomState(6)
+    X_sum = rng.normal(size=(60, 20, 1))
+    y_sum = X_sum[:, :, 0].sum(axis=1)
+    params = {"n_hidden": 3, "max_iter": 5, "alpha": 1e-2, "random_state": 0}
+    with pytest.warns(UserWarning, match="Targets of large spread") as caught:
+        quietly(BPTTRegressor(**params), X_sum, 30 * y_sum)
+    message = next(str(w.message) for w in caught if "spread" in str(w.message))
+    assert "standard deviation is 1" in message  # about 134
+    assert "TransformedTargetRegressor" in message and "np.nanstd" in message
+    assert caught[0].filename == __file__  # points at the caller of fit
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "Targets of large spread")
+        quietly(BPTTRegressor(**params), X_sum, y_sum)
+        quietly(BPTTRegressor(**params), X_sum, y_sum + 1e3)  # an offset is free
+        # a warm start begins at output weights already grown to the targets
+        warm = quietly(BPTTRegressor(warm_start=True, **params), X_sum, y_sum)
+        quietly(warm, X_sum, 30 * y_sum)
+
+
+def test_constant_targets_do_not_warn_that_nothing_was_learned():
+    # The constant is the right answer; a mean one rounding away from it
+    # made the loss to beat 1e-31.
+    params = {"n_hidden": 3, "max_iter": 40, "alpha": 1e-2, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter
+        warnings.filterwarnings("error", ".*learned \\(almost\\) nothing")
+        # 30 sequences: their mean is one rounding away from 3.7
+        X_30 = np.random.RandomState(3).normal(size=(30, 5, 2))
+        BPTTRegressor(**params).fit(X_30, np.full(30, 3.7))
