@@ -475,6 +475,12 @@ FRAME_SEARCH_FIRST_ITER = 50
 FRAME_SEARCH_ONE_FOLD = 200
 
 
+def _can_stratify(labels, n_drawn):
+    """Whether a draw of ``n_drawn`` of ``labels`` can be stratified by them."""
+    counts = np.unique(labels, return_counts=True)[1]
+    return counts.min() >= 2 and len(counts) <= n_drawn
+
+
 def _best_run(runs):
     """The best validation score, or else the lowest loss."""
     if runs[0].validation_scores is None:
@@ -980,22 +986,19 @@ class BaseBPTT(BaseEstimator, metaclass=ABCMeta):
             return None
         rng = check_random_state(self.random_state)
         labels = self._stratification_labels(y)
-        if labels is not None and self._can_stratify(labels[distinct[0]]):
+        if labels is not None:
+            labels = labels[distinct[0]]  # one per distinct sequence
+        if labels is not None and _can_stratify(labels, self.init_max_samples):
             chosen, _ = train_test_split(
                 np.arange(n_distinct),
                 train_size=self.init_max_samples,
                 random_state=rng.randint(np.iinfo(np.int32).max),
-                stratify=labels[distinct[0]],
+                stratify=labels,
             )
         else:
             chosen = rng.choice(n_distinct, self.init_max_samples, replace=False)
         rest_weight, _ = _split_by_groups(fit_weight, distinct, chosen)
         return fit_weight - rest_weight  # every chosen copy with its own weight
-
-    def _can_stratify(self, labels):
-        """Whether a draw of ``init_max_samples`` of ``labels`` can be stratified."""
-        counts = np.unique(labels, return_counts=True)[1]
-        return counts.min() >= 2 and len(counts) <= self.init_max_samples
 
     def _go_on(self, run, objective, draft, make_monitor):
         """``run`` continued from its parameters for the rest of the budget."""

@@ -11,15 +11,16 @@ from ._validation import Count
 
 # Hochreiter and Schmidhuber's first mark is one of the first 10 steps.
 FIRST_MARK_WITHIN = 10
+# The parameters every generator of random sequences takes.
+SIZE_AND_SEED = {
+    "n_samples": [Count(Integral, 1, None, closed="left")],
+    "n_timesteps": [Count(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+}
 
 
 @validate_params(
-    {
-        "n_samples": [Count(Integral, 1, None, closed="left")],
-        "n_timesteps": [Count(Integral, 1, None, closed="left")],
-        "variant": [StrOptions({"hochreiter1997", "le2015"})],
-        "random_state": ["random_state"],
-    },
+    {**SIZE_AND_SEED, "variant": [StrOptions({"hochreiter1997", "le2015"})]},
     prefer_skip_nested_validation=True,
 )
 def make_adding_problem(
@@ -179,14 +180,7 @@ def load_digits_sequences(scale=True):
     return X, digits.target
 
 
-@validate_params(
-    {
-        "n_samples": [Count(Integral, 1, None, closed="left")],
-        "n_timesteps": [Count(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(SIZE_AND_SEED, prefer_skip_nested_validation=True)
 def make_cylinder_bell_funnel(n_samples=30, n_timesteps=128, *, random_state=None):
     """The Cylinder-Bell-Funnel series of Saito (1994).
 
@@ -248,14 +242,7 @@ def make_cylinder_bell_funnel(n_samples=30, n_timesteps=128, *, random_state=Non
     return X[:, :, None], y
 
 
-@validate_params(
-    {
-        "n_samples": [Count(Integral, 1, None, closed="left")],
-        "n_timesteps": [Count(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(SIZE_AND_SEED, prefer_skip_nested_validation=True)
 def make_temporal_order(n_samples=1000, n_timesteps=100, *, random_state=None):
     """The temporal order problem of Hochreiter and Schmidhuber (1997).
 
